@@ -56,6 +56,16 @@ export interface ChildResult {
   outcome: 'succeeded' | 'failed';
   error: SerializedError | null;
   finishedAt: string;
+  /** What the run reported (additive): lets recovery finalise counts and files too. */
+  report?: ChildReportSummary;
+}
+
+export interface ChildReportSummary {
+  counts: Record<string, number>;
+  files: FileRecord[];
+  deliveries: DeliveryRecord[];
+  items: ItemResult[];
+  notes: string[];
 }
 
 export function isFromChild(msg: unknown): msg is FromChild {

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Signals to a run's process group. Run processes are spawned detached, so each leads its own
+ * group (pgid = pid) and a signal to `-pid` also reaches helpers it started (sqlcmd, ssh).
+ */
+
+/** Signal the whole group; false when nothing was there to signal. Never throws. */
+export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
+  try {
+    process.kill(-pid, signal);
+    return true;
+  } catch {
+    try {
+      // The group may be gone while the leader lingers (or the platform lacks groups).
+      process.kill(pid, signal);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists but belongs to someone else.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Kill what is left of a run process group found after a daemon restart, without ever
+ * signalling an unrelated process that reused the pid: on Linux, skip when the machine booted
+ * after the run was created, and skip when a live process with that pid does not carry `marker`
+ * (the run id, which the runner puts in the run process's argv) in its command line.
+ * Elsewhere we cannot check, and rely on the run process exiting when its IPC channel closes.
+ * Returns true when a signal was sent.
+ */
+export function killOrphanedRun(pid: number, createdAt: Date, marker: string): boolean {
+  if (process.platform !== 'linux') return false;
+  const boot = bootTime();
+  if (boot !== null && boot.getTime() > createdAt.getTime()) return false;
+  let cmdline: string | null = null;
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    cmdline = null; // no such process: any group with this id can only be the run's leftovers
+  }
+  if (cmdline !== null && cmdline !== '' && !cmdline.includes(marker)) return false;
+  let sent = false;
+  try {
+    process.kill(-pid, 'SIGKILL');
+    sent = true;
+  } catch {
+    /* no such group */
+  }
+  if (cmdline !== null && cmdline.includes(marker)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+      sent = true;
+    } catch {
+      /* already gone */
+    }
+  }
+  return sent;
+}
+
+function bootTime(): Date | null {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    return m ? new Date(Number(m[1]) * 1000) : null;
+  } catch {
+    return null;
+  }
+}
