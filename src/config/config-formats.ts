@@ -156,6 +156,11 @@ export function registerConfigFormats(): void {
         if (!Number.isInteger(v) || (v as number) < 0) fail('a whole number 0 or more', v);
       },
     },
+    'natural-or-null': {
+      validate(v: unknown) {
+        if (v !== null && (!Number.isInteger(v) || (v as number) < 0)) fail('a whole number 0 or more (or null)', v);
+      },
+    },
     'positive-int': {
       validate(v: unknown) {
         if (!Number.isInteger(v) || (v as number) < 1) fail('a whole number 1 or more', v);

@@ -71,6 +71,13 @@ export interface PgliteConnection {
   students: number;
   /** Where the generated snapshot is cached between runs (under the state dir by default). */
   snapshotDir: string | null;
+  /** powerschool: first calendar year of the school year to generate; null = the one containing today. */
+  schoolYearStart: number | null;
+  /** powercampus: ACADEMIC_YEAR / ACADEMIC_TERM to generate; null = the term containing today. */
+  academicYear: string | null;
+  academicTerm: 'Winter' | 'Spring' | 'Summer' | 'Fall' | null;
+  /** powercampus: courses offered in the term. */
+  courses: number;
 }
 
 export interface SftpConnection {
@@ -244,6 +251,9 @@ export interface SandboxConfig {
   moodle: { port: number; token: string; connection: string } | null;
   alma: { port: number; apiKey: string; connection: string } | null;
   smtp: { port: number; maildir: string } | null;
+  slack: { port: number; dir: string } | null;
+  /** The CEM export the sandbox writes daily for the leganto jobs. */
+  cem: { seed: number; rows: number };
 }
 
 export interface Config {

@@ -58,6 +58,10 @@ export const connectionSchemas: Record<ConnectionType, Record<string, unknown>> 
     seed: { doc: 'Generator seed; the same seed gives the same data.', format: 'natural', default: 118 },
     students: { doc: 'Number of students to generate.', format: 'positive-int', default: 300 },
     snapshotDir: { doc: 'Where the generated database snapshot is cached; null = <stateDir>/pglite.', format: 'string-or-null', default: null },
+    schoolYearStart: { doc: 'powerschool: first calendar year of the generated school year; null = the school year containing today.', format: 'natural-or-null', default: null },
+    academicYear: { doc: 'powercampus: ACADEMIC_YEAR of the generated term; null = the current year.', format: 'string-or-null', default: null },
+    academicTerm: { doc: 'powercampus: ACADEMIC_TERM of the generated term; null = the current term.', format: [null, 'Winter', 'Spring', 'Summer', 'Fall'], default: null },
+    courses: { doc: 'powercampus: courses offered in the generated term.', format: 'positive-int', default: 30 },
   },
   sftp: {
     type: typeField('sftp'),

@@ -155,4 +155,12 @@ export const sandboxSchema = {
     port: { doc: 'Loopback port of the sandbox mail relay (0 = none).', format: 'tcp-port-or-zero', default: 0 },
     maildir: { doc: 'Where the sandbox relay writes received mail (.eml).', format: 'string-or-null', default: null as string | null },
   },
+  slack: {
+    port: { doc: 'Loopback port of the sandbox Slack webhook (0 = none).', format: 'tcp-port-or-zero', default: 0 },
+    dir: { doc: 'Where the sandbox webhook writes received payloads (.json).', format: 'string-or-null', default: null as string | null },
+  },
+  cem: {
+    seed: { doc: 'Seed of the CEM export the sandbox writes each day for the leganto jobs.', format: 'natural', default: 2026 },
+    rows: { doc: 'Rows in that export.', format: 'positive-int', default: 400 },
+  },
 };

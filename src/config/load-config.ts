@@ -259,7 +259,10 @@ function finishConnection(t: ConnectionType, v: Record<string, unknown>, path: s
       } as NamedConnection;
     case 'pglite': {
       const snapshotDir = v.snapshotDir === null ? (ctx.stateDir ? resolve(ctx.stateDir, 'pglite') : null) : resolve(ctx.baseDir, v.snapshotDir as string);
-      return { name: v.name, type: t, dataset: v.dataset, seed: v.seed, students: v.students, snapshotDir } as NamedConnection;
+      return {
+        name: v.name, type: t, dataset: v.dataset, seed: v.seed, students: v.students, snapshotDir,
+        schoolYearStart: v.schoolYearStart ?? null, academicYear: v.academicYear ?? null, academicTerm: v.academicTerm ?? null, courses: v.courses,
+      } as NamedConnection;
     }
     case 'sftp': {
       if ((v.hostKey === null) === (v.knownHostsFile === null)) {
@@ -404,5 +407,7 @@ function buildSandbox(v: any, baseDir: string, connections: Record<string, Named
     moodle: moodle ? { port: moodle.port, connection: moodle.connection, token: moodleConn?.type === 'moodle' ? moodleConn.token : '' } : null,
     alma: alma ? { port: alma.port, connection: alma.connection, apiKey: almaConn?.type === 'alma' ? almaConn.apiKey : '' } : null,
     smtp: v.smtp.port === 0 ? null : { port: v.smtp.port, maildir: resolve(baseDir, v.smtp.maildir ?? 'demo/out/mail') },
+    slack: v.slack.port === 0 ? null : { port: v.slack.port, dir: resolve(baseDir, v.slack.dir ?? 'demo/out/slack') },
+    cem: { seed: v.cem.seed, rows: v.cem.rows },
   };
 }
