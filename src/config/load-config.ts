@@ -209,7 +209,8 @@ function checkConnection(name: string, entry: unknown, ctx: ConnCtx): NamedConne
   }
   const t = type as ConnectionType;
   const secretKeys = new Set(SECRET_KEYS[t]);
-  const checked = checkWithSchema(connectionSchemas[t], entry, path, { secretPaths: secretKeys });
+  const { schema, filled } = withReferenceDefaults(connectionSchemas[t], entry as Record<string, unknown>);
+  const checked = checkWithSchema(schema, filled, path, { secretPaths: secretKeys });
   ctx.problems.push(...checked.problems);
   if (!checked.value) return null;
   const v = checked.value as Record<string, unknown>;
@@ -237,6 +238,26 @@ function checkConnection(name: string, entry: unknown, ctx: ConnCtx): NamedConne
   }
   if (!ok) return null;
   return finishConnection(t, out, path, ctx);
+}
+
+/**
+ * Keys whose default is a reference (`{ "env": "MS_PW" }`) are filled in before convict sees the
+ * entry: convict deep-merges objects into their defaults, which would turn a configured
+ * `{ "file": "..." }` into `{ "env": "MS_PW", "file": "..." }`.
+ */
+function withReferenceDefaults(schema: Record<string, unknown>, entry: Record<string, unknown>): { schema: Record<string, unknown>; filled: Record<string, unknown> } {
+  const filled = { ...entry };
+  const out: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(schema)) {
+    const def = (node as { default?: unknown }).default;
+    if (isSecretRef(def)) {
+      if (!Object.hasOwn(filled, key)) filled[key] = def;
+      out[key] = { ...(node as object), default: null };
+    } else {
+      out[key] = node;
+    }
+  }
+  return { schema: out, filled };
 }
 
 /** Durations to ms, paths resolved, cross-field rules per type. */
