@@ -60,6 +60,14 @@ export class Daemon {
   #lock: PidLock | null = null;
   #stopping: Promise<void> | null = null;
   #reloading: Promise<boolean> = Promise.resolve(true);
+  /**
+   * Work started from callbacks and not awaited there (alerts, missed-slot records, deadline
+   * checks, retention). stop() waits for it before closing the log: a line written after the log
+   * closed is a "write after end" exception that would kill the daemon on its way out, and an
+   * alert about the last failed run would be lost.
+   */
+  readonly #background = new Set<Promise<unknown>>();
+  #logClosed = false;
 
   constructor(options: DaemonOptions) {
     this.#opts = options;
@@ -74,8 +82,28 @@ export class Daemon {
     return this.#generation;
   }
 
-  /** Load and validate the config (throws ConfigError listing every problem), then start. */
+  /** Base URL of the /healthz and /metrics endpoint once started with daemon.http.enabled, else null. */
+  get healthUrl(): string | null {
+    return this.#health?.url ?? null;
+  }
+
+  /**
+   * Load and validate the config (throws ConfigError listing every problem), then start. When a
+   * later step fails (the pid lock is held, the health port is taken), everything already started
+   * is undone before the error is thrown: armed cron tasks would otherwise keep the process alive
+   * and a pid file would be left behind for a daemon that never ran.
+   */
   async start(): Promise<void> {
+    try {
+      await this.#start();
+    } catch (err) {
+      // The start error is what the admin needs to see; a failure while undoing must not hide it.
+      await this.#undoStart(err).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  async #start(): Promise<void> {
     const env = this.#opts.env ?? process.env;
     const config = loadConfig({ file: this.#opts.configFile, catalog: this.#opts.catalog, env });
     this.#config = config;
@@ -83,7 +111,7 @@ export class Daemon {
     this.#redactor.add(config.secrets);
     const d = config.daemon;
     await mkdir(d.stateDir, { recursive: true, mode: 0o700 });
-    this.#log = createDaemonLogger({ level: d.logLevel, logDir: d.logDir, redactor: this.#redactor, console: this.#opts.console ?? true });
+    this.#log = this.#guardedLog(createDaemonLogger({ level: d.logLevel, logDir: d.logDir, redactor: this.#redactor, console: this.#opts.console ?? true }));
     this.#lock = new PidLock(d.stateDir);
     this.#lock.acquire();
     const jobs = Object.values(config.jobs);
@@ -100,7 +128,7 @@ export class Daemon {
     for (const record of await this.#store.recover(this.#now())) {
       this.#log.warn(`run found ${record.status} after restart`, { job: record.job, run: record.runId, code: record.error?.code });
       const job = this.#config.jobs[record.job];
-      if (job && ALERT_STATUSES.has(record.status)) void this.#notifier.notify(job, failureAlert(record, { hostname: hostname(), zone: job.timezone }), 'failure');
+      if (job && ALERT_STATUSES.has(record.status)) this.#inBackground(this.#notifier.notify(job, failureAlert(record, { hostname: hostname(), zone: job.timezone }), 'failure'));
     }
 
     this.#runs = new RunManager({
@@ -129,8 +157,8 @@ export class Daemon {
       stateDir: d.stateDir,
       missedToleranceMs: d.missedToleranceMs,
       onFire: (job, slot, trigger) => this.#fire(job, slot, trigger),
-      onMissed: (job, slot, lateByMs) => void this.#recordMissed(job, slot, lateByMs),
-      onDeadline: (job, at) => void this.#checkDeadline(job, at),
+      onMissed: (job, slot, lateByMs) => this.#inBackground(this.#recordMissed(job, slot, lateByMs)),
+      onDeadline: (job, at) => this.#inBackground(this.#checkDeadline(job, at)),
       logger: {
         info: (m) => this.#log.info(m),
         warn: (m) => this.#log.warn(m),
@@ -143,7 +171,7 @@ export class Daemon {
     this.#refreshNextRuns();
 
     this.#armRetention();
-    void this.#cleanup('start');
+    this.#inBackground(this.#cleanup('start'));
 
     if (d.http.enabled) {
       this.#health = await startHealthServer({
@@ -176,7 +204,13 @@ export class Daemon {
    * problem logged and the old config keeps running.
    */
   reload(reason = 'SIGHUP'): Promise<boolean> {
-    this.#reloading = this.#reloading.then(() => this.#reload(reason));
+    // Never rejects: callers are signal handlers and file watchers (`void daemon.reload()`), where
+    // a rejection would be unhandled and end the daemon; and one failed reload must not poison
+    // the chain so that every later SIGHUP is skipped.
+    this.#reloading = this.#reloading.then(() => this.#reload(reason)).catch((err: unknown) => {
+      this.#log.error(`reload failed (${reason}): ${isSisrelayError(err) ? err.message : String(err)}; generation stays ${this.#generation}`);
+      return false;
+    });
     return this.#reloading;
   }
 
@@ -198,10 +232,10 @@ export class Daemon {
         this.#log.warn(`daemon.${key} changed; it takes effect after a restart`);
       }
     }
+    const result = await this.#scheduler.apply(this.#entries(next));
     this.#config = next;
     this.#generation += 1;
     this.#notifier = this.#makeNotifier(next);
-    const result = await this.#scheduler.apply(this.#entries(next));
     for (const job of result.removed) this.#metrics.removeJob(job);
     this.#metrics.setConfigGeneration(this.#generation);
     this.#refreshNextRuns();
@@ -221,6 +255,8 @@ export class Daemon {
    * left (recorded cancelled), then release everything. Idempotent.
    */
   stop(signal = 'SIGTERM'): Promise<void> {
+    // Before start() (or after a failed one, which already cleaned up) there is nothing to stop.
+    if (!this.#runs) return Promise.resolve();
     this.#stopping ??= this.#stop(signal);
     return this.#stopping;
   }
@@ -232,14 +268,56 @@ export class Daemon {
     this.#retention?.destroy();
     await this.#scheduler.stop();
     await this.#runs.shutdown(grace);
+    // Alerts about runs that just ended are bounded by each channel's timeout.
+    await this.#settleBackground();
     await this.#health?.close();
     await this.#sandbox?.stop();
     this.#lock?.release();
     this.#log.info('stopped');
+    this.#logClosed = true;
     await this.#log.close();
   }
 
+  /** Tear down whatever a failed start() got to, in reverse order; the error is the caller's. */
+  async #undoStart(err: unknown): Promise<void> {
+    this.#stopping = Promise.resolve();
+    this.#watcher?.close();
+    this.#retention?.destroy();
+    try {
+      await this.#scheduler?.stop();
+      await this.#runs?.shutdown(0);
+      await this.#settleBackground();
+      await this.#health?.close();
+      await this.#sandbox?.stop();
+    } finally {
+      this.#lock?.release();
+      if (this.#log && !this.#logClosed) {
+        this.#log.error(`start failed: ${isSisrelayError(err) ? `${err.code}: ${err.message}` : String(err)}`);
+        this.#logClosed = true;
+        await this.#log.close();
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
+
+  #inBackground(task: Promise<unknown>): void {
+    const tracked = task.catch((err: unknown) => this.#log.error(`background task failed: ${String(err)}`));
+    this.#background.add(tracked);
+    void tracked.finally(() => this.#background.delete(tracked));
+  }
+
+  async #settleBackground(): Promise<void> {
+    while (this.#background.size > 0) await Promise.allSettled([...this.#background]);
+  }
+
+  /** Lines logged after the log was closed are dropped instead of throwing "write after end". */
+  #guardedLog(log: DaemonLogger): DaemonLogger {
+    const guard = (write: DaemonLogger['info']): DaemonLogger['info'] => (message, fields) => {
+      if (!this.#logClosed) write(message, fields);
+    };
+    return { error: guard(log.error), warn: guard(log.warn), info: guard(log.info), debug: guard(log.debug), close: () => log.close() };
+  }
 
   #entries(config: Config): ScheduleEntry[] {
     return Object.values(config.jobs)
@@ -295,16 +373,16 @@ export class Daemon {
     const job = this.#config.jobs[record.job];
     if (!job) return;
     if (ALERT_STATUSES.has(record.status) && record.nextRetryAt === null) {
-      void this.#notifier.notify(job, failureAlert(record, { hostname: hostname(), zone: job.timezone }), 'failure');
+      this.#inBackground(this.#notifier.notify(job, failureAlert(record, { hostname: hostname(), zone: job.timezone }), 'failure'));
     } else if (record.status === 'succeeded') {
-      void this.#notifier.notify(job, successAlert(record, { hostname: hostname(), zone: job.timezone }), 'success');
+      this.#inBackground(this.#notifier.notify(job, successAlert(record, { hostname: hostname(), zone: job.timezone }), 'success'));
     }
   }
 
   #armRetention(): void {
     this.#retention?.destroy();
     const d = this.#config.daemon;
-    this.#retention = createTask(d.retention.schedule, () => this.#cleanup('schedule'), {
+    this.#retention = createTask(d.retention.schedule, () => this.#inBackground(this.#cleanup('schedule')), {
       timezone: d.timezone,
       name: 'sisrelay-retention',
       missedExecutionTolerance: d.missedToleranceMs,
@@ -365,7 +443,21 @@ function fieldsOf(meta: Record<string, unknown> | undefined): Record<string, str
   const out: Record<string, string | number | boolean | null | undefined> = {};
   for (const [k, v] of Object.entries(meta)) {
     const key = k === 'runId' ? 'run' : k;
-    out[key] = v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : JSON.stringify(v);
+    out[key] = v === null || v === undefined || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' ? v : flatValue(v);
   }
   return out;
+}
+
+/**
+ * Objects of plain values (a run's counts) read as `rows_read=3,rows_written=3` instead of quoted
+ * JSON with escaped quotes; an empty one is left out of the line.
+ */
+function flatValue(v: unknown): string | undefined {
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const entries = Object.entries(v);
+    if (entries.every(([, x]) => typeof x === 'number' || typeof x === 'string' || typeof x === 'boolean')) {
+      return entries.length === 0 ? undefined : entries.map(([k, x]) => `${k}=${String(x)}`).join(',');
+    }
+  }
+  return JSON.stringify(v);
 }

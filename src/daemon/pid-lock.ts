@@ -1,4 +1,4 @@
-import { openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SisrelayError } from '../errors/sisrelay-error.js';
 
@@ -16,7 +16,7 @@ export class PidLock {
   }
 
   acquire(): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
+    for (let attempt = 0; attempt < 3; attempt++) {
       try {
         const fd = openSync(this.path, 'wx', 0o600);
         writeSync(fd, `${process.pid}\n`);
@@ -25,9 +25,11 @@ export class PidLock {
         return;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const other = Number.parseInt(readFileSync(this.path, 'utf8'), 10);
-        if (Number.isInteger(other) && other !== process.pid && isAlive(other)) {
-          throw new SisrelayError('CONFIG_INVALID', `expected no other daemon using ${this.path}, found one running as pid ${other}; stop it first (systemctl stop sisrelay)`);
+        const holder = readHolder(this.path);
+        // Gone between our open and our read (the other daemon just stopped): try again.
+        if (holder === 'gone') continue;
+        if (holder !== null && holder.pid !== process.pid && isAlive(holder.pid) && !holder.beforeBoot) {
+          throw new SisrelayError('CONFIG_INVALID', `expected no other daemon using ${this.path}, found one running as pid ${holder.pid}; stop it first (systemctl stop sisrelay)`);
         }
         rmSync(this.path, { force: true });
       }
@@ -43,6 +45,37 @@ export class PidLock {
     } catch {
       // already gone
     }
+  }
+}
+
+/**
+ * The pid in an existing pid file (null when it holds no pid: a daemon killed between creating
+ * and writing it), and whether the file predates the current boot. After a power loss the old
+ * pid is often alive again as some unrelated process started early in the next boot; a file
+ * written before this boot can only be stale, whatever its pid says.
+ */
+function readHolder(path: string): { pid: number; beforeBoot: boolean } | null | 'gone' {
+  let text: string;
+  let mtimeMs: number;
+  try {
+    mtimeMs = statSync(path).mtimeMs;
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'gone';
+    throw err;
+  }
+  const pid = Number.parseInt(text, 10);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  const boot = bootTimeMs();
+  return { pid, beforeBoot: boot !== null && mtimeMs < boot };
+}
+
+function bootTimeMs(): number | null {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    return m ? Number(m[1]) * 1000 : null;
+  } catch {
+    return null; // not Linux: fall back to the liveness check alone
   }
 }
 

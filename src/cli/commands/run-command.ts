@@ -33,7 +33,10 @@ export async function runCommand(io: CliIo, jobName: string, opts: RunOptions): 
   };
   try {
     const config = loadCliConfig(io, opts.config, { resolveSecrets: true });
-    const job = jobOrThrow(config, jobName);
+    const configured = jobOrThrow(config, jobName);
+    // --no-retries must mean no retry at all. Only not *waiting* for retries would still leave the
+    // retry scheduled: the record would promise a retry and the process would linger to run it.
+    const job = opts.retries === false ? { ...configured, retries: { ...configured.retries, max: 0 } } : configured;
     const d = config.daemon;
     await mkdir(d.stateDir, { recursive: true, mode: 0o700 });
     await mkdir(d.logDir, { recursive: true, mode: 0o750 });
@@ -75,7 +78,7 @@ export async function runCommand(io: CliIo, jobName: string, opts: RunOptions): 
       slot: null,
       dryRun: opts.dryRun ?? false,
       force: opts.force ?? false,
-      waitForRetries: opts.retries !== false,
+      waitForRetries: true,
     });
     printOutcome(io, record);
 
