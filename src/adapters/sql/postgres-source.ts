@@ -1,0 +1,249 @@
+import type { Client as PgClient, ClientConfig } from 'pg';
+import type { NamedConnection, PostgresConnection } from '../../config/config-types.js';
+import { SisrelayError } from '../../errors/sisrelay-error.js';
+import type { Redactor } from '../../util/redactor.js';
+import type { Binds, QueryOptions, SqlRow, SqlSource } from '../adapter-types.js';
+import { translateBinds, type ScalarBind } from './named-binds.js';
+import { RowNormalizer } from './normalize-row.js';
+import { PG_TEXT_PARSERS } from './pg-type-parsers.js';
+import { abortReason, collectRows, fetchSizeOf, wallClockText } from './source-support.js';
+import { describeConnection, sqlError, toSqlError, type SqlErrorContext } from './sql-errors.js';
+
+type PgModule = (typeof import('pg'))['default'];
+
+/** The part of pg-cursor used here (pg-query-stream exposes its cursor as `.cursor`). */
+interface PgCursor {
+  read(rows: number): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+const CLOSE_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Per-client type overrides (ClientConfig.types). Never pg.types.setTypeParser: that is process
+ * global and would change every other pg user in the process.
+ */
+export function pgTypeOverrides(pg: PgModule): NonNullable<ClientConfig['types']> {
+  const getTypeParser = ((oid: number, format?: 'text' | 'binary') => {
+    if ((format ?? 'text') === 'text') {
+      const own = PG_TEXT_PARSERS[oid];
+      if (own) return own;
+    }
+    return (pg.types.getTypeParser as (oid: number, format?: string) => unknown)(oid, format);
+  }) as NonNullable<ClientConfig['types']>['getTypeParser'];
+  return { getTypeParser };
+}
+
+/** Bind values as pg should see them (see wallClockText for why Dates are pre-formatted). */
+export function pgParam(value: ScalarBind): unknown {
+  if (value instanceof Date) return wallClockText(value);
+  if (typeof value === 'bigint') return value.toString();
+  return value;
+}
+
+export class PostgresSource implements SqlSource {
+  readonly kind = 'postgres' as const;
+  readonly description: string;
+  readonly #conn: NamedConnection<PostgresConnection>;
+  readonly #ctx: SqlErrorContext;
+  #pg: PgModule | null = null;
+  #client: PgClient | null = null;
+  #connecting: Promise<void> | null = null;
+  /** Set when the connection died between queries; the next call reports it. */
+  #lost: unknown = null;
+  #sessionTimeoutMs: number;
+
+  constructor(conn: NamedConnection<PostgresConnection>, opts: { redactor: Redactor }) {
+    this.#conn = conn;
+    this.#ctx = {
+      facts: { name: conn.name, type: 'postgres', host: conn.host, port: conn.port, database: conn.database, user: conn.user },
+      redactor: opts.redactor,
+      secrets: conn.password ? [conn.password] : [],
+    };
+    this.description = describeConnection(this.#ctx.facts);
+    this.#sessionTimeoutMs = conn.statementTimeoutMs;
+  }
+
+  #clientConfig(pg: PgModule): ClientConfig {
+    const c = this.#conn;
+    return {
+      host: c.host,
+      port: c.port,
+      database: c.database,
+      user: c.user,
+      // An explicit empty string stops pg from falling back to PGPASSWORD / ~/.pgpass.
+      password: c.password ?? '',
+      ssl: c.ssl ? { rejectUnauthorized: true } : false,
+      connectionTimeoutMillis: c.connectTimeoutMs,
+      keepAlive: true,
+      application_name: 'sisrelay',
+      types: pgTypeOverrides(pg),
+      // Sent in the startup packet, so it is in force before the first statement.
+      ...(c.statementTimeoutMs > 0 ? { statement_timeout: c.statementTimeoutMs } : {}),
+    };
+  }
+
+  async connect(): Promise<void> {
+    if (this.#client) return;
+    this.#connecting ??= this.#open().finally(() => {
+      this.#connecting = null;
+    });
+    return this.#connecting;
+  }
+
+  async #open(): Promise<void> {
+    const pg = (this.#pg ??= (await import('pg')).default);
+    const client = new pg.Client(this.#clientConfig(pg));
+    // Without a listener, an idle connection the server drops would crash the run process.
+    client.on('error', (err) => {
+      this.#lost = err;
+    });
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => undefined);
+      throw toSqlError(err, 'connect', this.#ctx);
+    }
+    this.#lost = null;
+    this.#sessionTimeoutMs = this.#conn.statementTimeoutMs;
+    this.#client = client;
+  }
+
+  async #ready(): Promise<PgClient> {
+    // A connection that died is replaced with a fresh one: a drop mid-query was already
+    // reported to that query, and a drop while idle (the 'error' event) harmed nothing.
+    if (this.#lost !== null) await this.#discard();
+    await this.connect();
+    return this.#client!;
+  }
+
+  async #discard(): Promise<void> {
+    const client = this.#client;
+    this.#client = null;
+    this.#lost = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  /** statement_timeout for the next statement; one extra round trip only when it changes. */
+  async #useTimeout(client: PgClient, timeoutMs: number): Promise<void> {
+    if (timeoutMs === this.#sessionTimeoutMs) return;
+    await client.query('SELECT set_config($1, $2, false)', ['statement_timeout', String(Math.max(0, Math.round(timeoutMs)))]);
+    this.#sessionTimeoutMs = timeoutMs;
+  }
+
+  /** Ask the server to stop the running statement (a CancelRequest on a second connection). */
+  #cancelRunning(client: PgClient, query: unknown): void {
+    const pg = this.#pg;
+    if (!pg) return;
+    try {
+      const canceller = new pg.Client(this.#clientConfig(pg)) as PgClient & { cancel(c: PgClient, q: unknown): void };
+      canceller.on('error', () => undefined);
+      canceller.cancel(client, query);
+    } catch {
+      // Best effort: closing the cursor below still ends the query once the server answers.
+    }
+  }
+
+  async *stream(sql: string, binds?: Binds, options: QueryOptions = {}): AsyncGenerator<SqlRow> {
+    const { signal } = options;
+    const q = translateBinds(sql, binds, 'postgres');
+    const batchSize = fetchSizeOf(options.fetchSize);
+    signal?.throwIfAborted();
+    const client = await this.#ready();
+    const QueryStream = (await import('pg-query-stream')).default;
+    try {
+      await this.#useTimeout(client, options.timeoutMs ?? this.#conn.statementTimeoutMs);
+    } catch (err) {
+      const mapped = toSqlError(err, 'query', this.#ctx);
+      if (mapped.code === 'SQL_CONNECTION_LOST') this.#lost = err;
+      throw mapped;
+    }
+    // The cursor (pg-cursor, as exposed by pg-query-stream) reads one batch per round trip
+    // through a server-side portal. The next batch is requested as soon as the current one
+    // arrives, so the server produces batch N+1 while the consumer works through batch N (the
+    // two overlap, as with COPY); no further batch is asked for until the consumer has taken
+    // the current one, so memory holds at most two batches. The Readable side of QueryStream
+    // is not used: its destroy() waits for the server to confirm the portal closed, which never
+    // happens once the connection is gone, so a dropped connection would hang the iterator.
+    const qs = new QueryStream(q.sql, q.values.map(pgParam), { batchSize });
+    const cursor = qs.cursor as PgCursor;
+    // On abort: ask the server to stop (CancelRequest), stop waiting at once, and retire the
+    // connection, whose protocol state is then unknown (the next statement reconnects).
+    let rejectAborted: (reason: unknown) => void = () => undefined;
+    const aborted = new Promise<never>((_, reject) => (rejectAborted = reject));
+    aborted.catch(() => undefined);
+    const onAbort = (): void => {
+      this.#lost ??= new Error('a statement was aborted on this connection');
+      this.#cancelRunning(client, qs);
+      rejectAborted(abortReason(signal!));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const normalizer = new RowNormalizer();
+    let finished = false;
+    let next: Promise<Record<string, unknown>[]> | null = null;
+    const prefetch = (): Promise<Record<string, unknown>[]> => {
+      const p = cursor.read(batchSize);
+      // Handled here so a failure that arrives while the consumer is busy is not reported as
+      // an unhandled rejection; it is rethrown below when the batch is awaited.
+      p.catch(() => undefined);
+      return p;
+    };
+    try {
+      client.query(qs);
+      next = prefetch();
+      for (;;) {
+        const rows: Record<string, unknown>[] = await (signal ? Promise.race([next!, aborted]) : next!);
+        next = null;
+        if (signal?.aborted) throw abortReason(signal);
+        const last = rows.length < batchSize;
+        if (!last) next = prefetch();
+        for (const row of rows) yield normalizer.normalize(row);
+        if (last) break;
+      }
+      finished = true;
+    } catch (err) {
+      finished = true; // a failed cursor has already synced with the server
+      if (signal?.aborted) throw abortReason(signal);
+      if (err instanceof SisrelayError) throw err;
+      const mapped = toSqlError(err, 'query', this.#ctx);
+      if (mapped.code === 'SQL_CONNECTION_LOST') this.#lost = err;
+      throw mapped;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+      // Early exit (break, or a consumer error): let the batch in flight arrive, then close the
+      // portal, so the connection is idle and in step for the next statement.
+      if (!finished && this.#lost === null) {
+        const closed = (next ? next.then(() => undefined, () => undefined) : Promise.resolve()).then(() => cursor.close());
+        await withTimeout(closed, CLOSE_TIMEOUT_MS).catch(() => {
+          this.#lost = new Error('the cursor did not close');
+        });
+      }
+    }
+  }
+
+  all(sql: string, binds?: Binds, options?: QueryOptions): Promise<SqlRow[]> {
+    return collectRows(this.stream(sql, binds, options));
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = null;
+    this.#lost = null;
+    if (!client) return;
+    try {
+      await client.end();
+    } catch (err) {
+      throw sqlError('SQL_CONNECTION_LOST', 'closing the connection failed', this.#ctx, err);
+    }
+  }
+}
