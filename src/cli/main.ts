@@ -12,6 +12,7 @@ import { historyCommand } from './commands/history-command.js';
 import { logsCommand } from './commands/logs-command.js';
 import { checkCommand } from './commands/check-command.js';
 import { renderConfigReference } from '../config/config-reference.js';
+import { renderErrorTable } from '../errors/error-table.js';
 
 /**
  * The `sisrelay` command line (commander: subcommands, help and option parsing without
@@ -117,8 +118,9 @@ export async function main(argv: string[], catalog: JobCatalog = jobCatalog(), i
   program
     .command('config-reference')
     .description('print the config reference (markdown) generated from the schemas')
-    .action(() => {
-      io.out(renderConfigReference(catalog));
+    .option('--errors', 'print the error-code table instead')
+    .action((o) => {
+      io.out(o.errors ? renderErrorTable() : renderConfigReference(catalog));
     });
 
   try {

@@ -4,8 +4,8 @@ import { isAbsolute, join, resolve } from 'node:path';
 /**
  * Secrets never live in the config file. A secret field holds a reference:
  *   { "env": "POWERSCHOOL_DB_PASSWORD" }   environment variable (falls back to
- *                                          $CREDENTIALS_DIRECTORY/<NAME>, so systemd's
- *                                          LoadCredential= works with the default names)
+ *                                          $CREDENTIALS_DIRECTORY/<NAME> or /sisrelay_<NAME>, so
+ *                                          systemd's LoadCredential= works with the default names)
  *   { "credential": "ps-db-password" }      $CREDENTIALS_DIRECTORY/<name> (systemd LoadCredential=)
  *   { "file": "/etc/sisrelay/secrets/x" }   a file readable only by the service user
  * One trailing newline is stripped from file contents (editors and `echo` add one).
@@ -42,8 +42,11 @@ export function resolveRef(ref: SecretRef, ctx: ResolveEnv): Resolved {
     const v = ctx.env[ref.env];
     if (v !== undefined && v !== '') return { ok: true, value: v };
     if (credDir && safeName(ref.env)) {
-      const fromCred = tryRead(join(credDir, ref.env));
-      if (fromCred.ok) return fromCred;
+      // LoadCredential=NAME:/file gives <dir>/NAME; LoadCredential=sisrelay:/dir gives <dir>/sisrelay_NAME.
+      for (const file of [ref.env, `sisrelay_${ref.env}`]) {
+        const fromCred = tryRead(join(credDir, file));
+        if (fromCred.ok) return fromCred;
+      }
     }
     return {
       ok: false,

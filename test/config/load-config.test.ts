@@ -107,7 +107,8 @@ describe('loadConfig', () => {
 
   it('resolves secrets from $CREDENTIALS_DIRECTORY, including the env-name fallback, and from files', () => {
     const cred = mkdtempSync(join(tmpdir(), 'sisrelay-cred-'));
-    writeFileSync(join(cred, 'T_DB_PW'), 'from-credential-dir\n');
+    // LoadCredential=sisrelay:/etc/sisrelay/credentials names each file sisrelay_<NAME>.
+    writeFileSync(join(cred, 'sisrelay_T_DB_PW'), 'from-credential-dir\n');
     writeFileSync(join(cred, 'sftp-pw'), 'from-named-credential\n');
     mkdirSync(join(dir, 'secrets'), { recursive: true });
     writeFileSync(join(dir, 'secrets', 'pw'), 'from-file\n');
