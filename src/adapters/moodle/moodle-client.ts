@@ -16,7 +16,7 @@ import { flattenParams, type MoodleParams } from './flatten-params.js';
  * - MOODLE_EXCEPTION is permanent except for the errorcodes in MOODLE_TRANSIENT_ERRORCODES, which
  *   name conditions that pass on their own (maintenance mode, an upgrade in progress, the database
  *   unreachable or a read failing, the session lock timing out).
- * - All five functions used here are safe to repeat, so they are sent as idempotent (the
+ * - All six functions used here are safe to repeat, so they are sent as idempotent (the
  *   HttpClient may retry them after a reset or a 5xx): the reads obviously; enrol_manual_enrol_users
  *   because enrol_plugin::enrol_user only updates an existing enrolment and role_assign returns an
  *   existing assignment; enrol_manual_unenrol_users because unenrol_user returns early when there
@@ -37,6 +37,7 @@ const IDEMPOTENT_FUNCTIONS = new Set([
   'core_webservice_get_site_info',
   'core_enrol_get_enrolled_users',
   'core_course_get_courses_by_field',
+  'core_user_get_users_by_field',
   'enrol_manual_enrol_users',
   'enrol_manual_unenrol_users',
 ]);
@@ -110,6 +111,21 @@ export interface EnrolledUsersOptions {
   limitnumber?: number;
   sortby?: 'id' | 'firstname' | 'lastname' | 'siteorder';
   sortdirection?: 'ASC' | 'DESC';
+}
+
+/** Fields core_user_get_users_by_field searches by. */
+export type MoodleUserField = 'id' | 'idnumber' | 'username' | 'email';
+
+/** A user as core_user_get_users_by_field returns it (user_get_user_details_courses). */
+export interface MoodleUserRecord {
+  id: number;
+  username?: string;
+  fullname?: string;
+  email?: string;
+  /** Absent when the user has none. */
+  idnumber?: string;
+  suspended?: boolean;
+  [key: string]: unknown;
 }
 
 export type MoodleCourseField = 'id' | 'ids' | 'shortname' | 'idnumber' | 'category' | '';
@@ -235,21 +251,21 @@ export class MoodleClient {
     return body as T;
   }
 
-  async siteInfo(): Promise<MoodleSiteInfo> {
-    const info = await this.call<unknown>('core_webservice_get_site_info');
+  async siteInfo(call: MoodleCallOptions = {}): Promise<MoodleSiteInfo> {
+    const info = await this.call<unknown>('core_webservice_get_site_info', {}, call);
     if (!isObject(info) || typeof info.userid !== 'number') throw shapeError('core_webservice_get_site_info', 'an object with userid', info);
     return info as MoodleSiteInfo;
   }
 
   /** Everyone enrolled in the course with their roles (suspended enrolments included unless `onlyactive`). */
-  async enrolledUsers(courseId: number, options: EnrolledUsersOptions = {}): Promise<MoodleEnrolledUser[]> {
+  async enrolledUsers(courseId: number, options: EnrolledUsersOptions = {}, call: MoodleCallOptions = {}): Promise<MoodleEnrolledUser[]> {
     const opts: Array<{ name: string; value: string }> = [];
     for (const [name, value] of Object.entries(options) as Array<[keyof EnrolledUsersOptions, unknown]>) {
       if (value === undefined) continue;
       const text = typeof value === 'boolean' ? (value ? '1' : '0') : Array.isArray(value) ? value.join(',') : String(value);
       opts.push({ name, value: text });
     }
-    const users = await this.call<unknown>('core_enrol_get_enrolled_users', { courseid: courseId, options: opts.length > 0 ? opts : undefined });
+    const users = await this.call<unknown>('core_enrol_get_enrolled_users', { courseid: courseId, options: opts.length > 0 ? opts : undefined }, call);
     if (!Array.isArray(users) || !users.every((u) => isObject(u) && typeof u.id === 'number')) {
       throw shapeError('core_enrol_get_enrolled_users', 'a list of users with numeric ids', users);
     }
@@ -261,6 +277,21 @@ export class MoodleClient {
     const out = await this.call<unknown>('core_course_get_courses_by_field', { field, value: String(value) });
     if (!isObject(out) || !Array.isArray(out.courses)) throw shapeError('core_course_get_courses_by_field', '{courses: [...], warnings: [...]}', out);
     return { courses: out.courses as MoodleCourseRecord[], warnings: Array.isArray(out.warnings) ? (out.warnings as MoodleWarning[]) : [] };
+  }
+
+  /**
+   * core_user_get_users_by_field: the users whose `field` equals one of `values` (Moodle ≥ 2.4).
+   * Unknown values are simply absent from the answer (no error); deleted users are never
+   * returned. `idnumber` is not unique in Moodle, so one value may match several users. The
+   * caller keeps `values` to a modest count per call (the whole list travels in one POST body).
+   */
+  async usersByField(field: MoodleUserField, values: readonly (string | number)[], call: MoodleCallOptions = {}): Promise<MoodleUserRecord[]> {
+    if (values.length === 0) return [];
+    const users = await this.call<unknown>('core_user_get_users_by_field', { field, values: values.map(String) }, call);
+    if (!Array.isArray(users) || !users.every((u) => isObject(u) && typeof u.id === 'number')) {
+      throw shapeError('core_user_get_users_by_field', 'a list of users with numeric ids', users);
+    }
+    return users as MoodleUserRecord[];
   }
 
   /** Manual enrolments in batches; one result per item, in input order. */

@@ -1,6 +1,8 @@
 import { siblingModule } from '../../util/module-url.js';
 import { SQL_CONNECTION_TYPES, FILE_CONNECTION_TYPES } from '../../config/config-types.js';
+import type { ConfigProblem } from '../../config/config-types.js';
 import type { ConnectionUse, JobTypeDescriptor } from '../job-types.js';
+import { mappingsDir, readMappingFiles } from './mapping-file.js';
 
 export const moodleParamsSchema = {
   source: { doc: 'PowerCampus connection (mssql in production).', format: 'nonempty-string', default: 'powercampus' },
@@ -8,8 +10,16 @@ export const moodleParamsSchema = {
   mode: { doc: 'conduit: write enrollments.csv for Open LMS Conduit; webservice: enrol/unenrol directly through Moodle web services.', format: ['conduit', 'webservice'], default: 'conduit' },
   destination: { doc: 'Conduit SFTP connection (conduit mode).', format: 'string-or-null', default: 'conduit-sftp' as string | null },
   remotePath: { doc: 'Conduit file path relative to the login directory; never overwritten while Conduit has not consumed it.', format: 'nonempty-string', default: 'webcampus.uws.edu/conduit/enrollments.csv' },
-  mappings: { doc: 'Course mapping files in <dataDir>/mappings: Moodle shortname → {courses, section?, id}.', format: 'string-list', default: [] as string[] },
-  hubMappings: { doc: 'Non-academic hub mapping files: shortname → {program, id}; add-only.', format: 'string-list', default: [] as string[] },
+  mappings: {
+    doc: 'Course mapping file names in <dataDir>/mappings, JSON: {"<Moodle shortname>": {"courses": ["<EVENT_ID>", ...], "section"?: "01", "id": <Moodle course id>}}. No section = all sections; several courses = cross-listed (rosters unioned). Checked at config load.',
+    format: 'string-list',
+    default: [] as string[],
+  },
+  hubMappings: {
+    doc: 'Non-academic hub mapping file names in <dataDir>/mappings, JSON: {"<Moodle shortname>": {"program": "<CURRICULUM>", "id": <Moodle course id>}}. Every student of the program in the term is added as student; nobody is dropped.',
+    format: 'string-list',
+    default: [] as string[],
+  },
   academicYear: { doc: 'PowerCampus ACADEMIC_YEAR of the term to sync, e.g. "2027".', format: 'nonempty-string', default: null as unknown as string },
   academicTerm: { doc: 'PowerCampus ACADEMIC_TERM, e.g. "Winter".', format: 'nonempty-string', default: null as unknown as string },
   roles: {
@@ -45,9 +55,15 @@ export const moodleEnrollments: JobTypeDescriptor<MoodleParams> = {
     if (p.mode === 'conduit' && p.destination !== null) uses.push({ param: 'destination', name: p.destination, types: FILE_CONNECTION_TYPES });
     return uses;
   },
-  validate: (p) =>
-    p.mode === 'conduit' && p.destination === null
-      ? [{ path: 'destination', message: 'expected a file connection for conduit mode, found null' }]
-      : [],
+  validate: (p, env) => {
+    const problems: ConfigProblem[] = [];
+    if (p.mode === 'conduit' && p.destination === null) problems.push({ path: 'destination', message: 'expected a file connection for conduit mode, found null' });
+    if (p.roles.student === p.roles.auditingstudent) {
+      problems.push({ path: 'roles.auditingstudent', message: `expected a role id different from roles.student, found ${p.roles.auditingstudent} for both` });
+    }
+    // Mapping problems carry their own path (`mappings/<file>: "<shortname>".<field>`).
+    problems.push(...readMappingFiles(p, mappingsDir(env.dataDir, env.baseDir)).problems);
+    return problems;
+  },
   module: siblingModule(import.meta.url, './job'),
 };
