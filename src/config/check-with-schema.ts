@@ -69,7 +69,8 @@ function translate(
   if (!m) return { path: at(''), message: line };
   const key = m[1]!;
   const msg = m[2]!;
-  if (msg.startsWith('expected ')) return { path: at(key), message: msg };
+  // Formats that already say what they found (cron: "hour: expected hours 0-23 ..., found \"24\"") keep their words.
+  if (msg.startsWith('expected ') || /^[\w-]+: expected .*, found /s.test(msg)) return { path: at(key), message: msg };
   const found = secretPaths?.has(key) ? 'a value (not shown)' : describeFound(walk(input, key));
   const oneOf = /^must be one of the possible values: (\[.*\])$/.exec(msg);
   if (oneOf) {

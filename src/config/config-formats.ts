@@ -74,6 +74,11 @@ export function registerConfigFormats(): void {
         if (problem !== null) throw new Error(problem);
       },
     },
+    'tds-encrypt': {
+      validate(v: unknown) {
+        if (v !== true && v !== false && v !== 'strict') fail('true, false or "strict"', v);
+      },
+    },
     'deadline-or-null': {
       validate(v: unknown) {
         if (v === null) return;

@@ -34,7 +34,9 @@ export const connectionSchemas: Record<ConnectionType, Record<string, unknown>> 
     password: { doc: 'SQL login password (secret reference).', format: 'secret', default: { env: 'MS_PW' } },
     encrypt: {
       doc: '"strict" (TDS 8, TLS before anything else), true (TLS required) or false (no TLS; test fixtures only). A connection that asked for TLS never continues without it.',
-      format: [true, false, 'strict'],
+      // A named format, not [true, false, 'strict']: convict coerces strings for a key whose
+      // default is a boolean, so "strict" (and "no") silently became true.
+      format: 'tds-encrypt',
       default: true,
     },
     trustServerCertificate: { doc: "Accept the server's certificate without checking its chain (self-signed servers).", format: 'bool', default: false },

@@ -110,6 +110,7 @@ export function loadConfig(opts: LoadConfigOptions): Config {
     for (const [name, entry] of Object.entries(rawJobs as Record<string, unknown>)) {
       const job = checkJob(name, entry, {
         catalog: opts.catalog,
+        rawDataDir: typeof root.daemon === 'object' && root.daemon !== null ? (root.daemon as Record<string, unknown>).dataDir : undefined,
         connections,
         rawConnections: rawConns as Record<string, unknown>,
         daemon,
@@ -329,6 +330,8 @@ function finishConnection(t: ConnectionType, v: Record<string, unknown>, path: s
 
 interface JobCtx {
   catalog: JobCatalog;
+  /** daemon.dataDir as written, for when the daemon section itself failed validation. */
+  rawDataDir: unknown;
   connections: Record<string, NamedConnection>;
   rawConnections: Record<string, unknown>;
   daemon: DaemonConfig | null;
@@ -360,10 +363,14 @@ function checkJob(name: string, entry: unknown, ctx: JobCtx): JobConfig | null {
   for (const use of uses) {
     checkConnectionRef(`${path}.params.${use.param}`, use.name, use.types, ctx.connections, ctx.rawConnections, ctx.problems);
   }
-  const dataDir = ctx.daemon?.dataDir ?? PACKAGE_DATA_DIR;
+  // A daemon section with a problem elsewhere still names its dataDir: look for mapping files
+  // there, not in the package's data/ (which would add a false "no such file" per mapping).
+  const dataDir = ctx.daemon?.dataDir ?? (typeof ctx.rawDataDir === 'string' ? resolve(ctx.baseDir, ctx.rawDataDir) : PACKAGE_DATA_DIR);
   if (descriptor.validate) {
     for (const p of descriptor.validate(params.value, { dataDir, baseDir: ctx.baseDir })) {
-      ctx.problems.push({ path: p.path.startsWith('data') || isAbsolute(p.path) ? p.path : `${path}.params.${p.path}`, message: p.message });
+      // Problems inside data files (mappings/x.json: "BIO101".id) name the file, not a params key.
+      const inFile = /^(data|mappings)\//.test(p.path) || isAbsolute(p.path) || /\.json\b/.test(p.path);
+      ctx.problems.push({ path: inFile ? p.path : `${path}.params.${p.path}`, message: p.message });
     }
   }
   if (ctx.problems.length > before) return null;

@@ -8,8 +8,8 @@ describe('demo course mappings', () => {
   it('match the seeded PowerCampus data named in config/demo.json', () => {
     const { academic, hub } = demoMappings();
     const read = (name: string) => JSON.parse(readFileSync(new URL(`../../data/mappings/${name}`, import.meta.url), 'utf8')) as unknown;
-    expect(read('demo-academic.json')).toEqual(academic);
-    expect(read('demo-hub.json')).toEqual(hub);
+    expect(read('example-academic.json')).toEqual(academic);
+    expect(read('example-hub.json')).toEqual(hub);
     expect(Object.keys(academic as object).length).toBeGreaterThan(10);
   });
 });
