@@ -356,7 +356,9 @@ function checkJob(name: string, entry: unknown, ctx: JobCtx): JobConfig | null {
   const rawParams = typeof entry === 'object' && entry !== null ? ((entry as Record<string, unknown>).params ?? {}) : {};
   const params = checkWithSchema(descriptor.params, rawParams, `${path}.params`);
   ctx.problems.push(...params.problems);
-  if (!checked.value || !params.value) return null;
+  // Params and their connections are checked even when the job's own keys had problems, so one
+  // bad schedule does not hide an unknown connection (every problem is reported at once).
+  if (!params.value) return null;
 
   const before = ctx.problems.length;
   const uses = descriptor.connections(params.value);
@@ -373,7 +375,7 @@ function checkJob(name: string, entry: unknown, ctx: JobCtx): JobConfig | null {
       ctx.problems.push({ path: inFile ? p.path : `${path}.params.${p.path}`, message: p.message });
     }
   }
-  if (ctx.problems.length > before) return null;
+  if (ctx.problems.length > before || !checked.value) return null;
 
   const v = checked.value as Record<string, any>;
   const ms = (x: unknown) => parseDuration(x)!;

@@ -166,3 +166,12 @@ describe('loadConfig', () => {
     expect(c.warnings.join('\n')).toMatch(/jobs\.littlesis-roster\.schedule: .*2027-03-14/);
   });
 });
+
+describe('loadConfig, problems in several places of one job', () => {
+  it('reports a bad schedule and an unknown connection of the same job together', () => {
+    const file = write(base({ jobs: { 'littlesis-roster': { schedule: 'every night', params: { destination: 'nowhere' } } } }));
+    const text = problemsOf(file).join('\n');
+    expect(text).toMatch(/jobs\.littlesis-roster\.schedule: /);
+    expect(text).toMatch(/jobs\.littlesis-roster\.params\.destination: .*"nowhere" \(no such connection\)/);
+  });
+});
