@@ -80,7 +80,10 @@ async function main(init: SandboxInit): Promise<SandboxReady> {
     const cem = sandbox.cem;
     const writeToday = async (): Promise<string> => {
       const now = new Date();
-      const path = join(dir, `${prefix.replace('{YYYYMMDD}', compactDate(now, zone))}.csv`);
+      // The job's pattern may end in glob characters (leganto_export_{YYYYMMDD}*); the file the
+      // "vendor" drops is the plain name plus .csv, which that pattern matches.
+      const name = prefix.replace('{YYYYMMDD}', compactDate(now, zone)).replace(/[*?]/g, '');
+      const path = join(dir, `${name}.csv`);
       if (await exists(path)) return path;
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const tmp = `${path}.tmp-${process.pid}`;
