@@ -1,21 +1,35 @@
 import { siblingModule } from '../../util/module-url.js';
 import { FILE_CONNECTION_TYPES } from '../../config/config-types.js';
 import type { ConnectionUse, JobTypeDescriptor } from '../job-types.js';
+import { legantoRuleParamsSchema, validateLegantoRuleParams, type LegantoRuleParams } from '../leganto-shared/rule-params.js';
 
 export const legantoCoursesParamsSchema = {
-  source: { doc: 'SFTP (or local) connection holding the CEM export.', format: 'nonempty-string', default: 'cem-sftp' },
-  sourceDir: { doc: 'Directory of the CEM export.', format: 'nonempty-string', default: '/leganto' },
-  filePattern: { doc: "Name prefix of today's export; {YYYYMMDD} is today's date in the job zone.", format: 'nonempty-string', default: 'leganto_export_{YYYYMMDD}' },
-  encoding: { doc: 'CEM encoding when the file has no UTF-8 BOM.', format: ['latin1', 'utf-8'], default: 'latin1' },
-  destination: { doc: 'Alma course-loader SFTP connection.', format: 'nonempty-string', default: 'alma-sftp' },
-  destinationDir: { doc: 'The directory the Alma integration profile polls.', format: 'nonempty-string', default: '/share/LSP-SFTP/prod/course_loader' },
-  alma: { doc: 'Alma API connection (DELETE checks).', format: 'nonempty-string', default: 'alma' },
-  slack: { doc: 'Slack connection for pull/push notices (null = none).', format: 'string-or-null', default: null as string | null },
+  source: { doc: 'sftp (or local) connection holding the CEM export.', format: 'nonempty-string', default: 'cem-sftp' },
+  sourceDir: { doc: 'Directory of the CEM export on the source.', format: 'nonempty-string', default: '/leganto' },
+  filePattern: {
+    doc: "Name of today's CEM export: {YYYYMMDD} is today's date in the job's zone, * any characters, ? one character. Several matches: the newest is taken. None: the run fails with INPUT_NOT_FOUND.",
+    format: 'nonempty-string',
+    default: 'leganto_export_{YYYYMMDD}*',
+  },
+  destination: { doc: 'sftp (or local) connection of the Alma course-loader drop.', format: 'nonempty-string', default: 'alma-sftp' },
+  destinationDir: {
+    doc: 'Directory the Alma course-loader integration profile polls. The file is named YYYYMMDDHHMMSS.txt (run start in the job zone) and never overwrites an existing file.',
+    format: 'nonempty-string',
+    default: '/share/LSP-SFTP/prod/course_loader',
+  },
+  alma: { doc: 'alma connection used to check DELETE rows (exact course-code search, then reading lists).', format: 'nonempty-string', default: 'alma' },
+  slack: { doc: 'slack connection for the "Pull" and "Push" notices (null = none).', format: 'string-or-null', default: null as string | null },
+  ...legantoRuleParamsSchema,
 };
 
-export type LegantoCoursesParams = {
-  source: string; sourceDir: string; filePattern: string; encoding: 'latin1' | 'utf-8';
-  destination: string; destinationDir: string; alma: string; slack: string | null;
+export type LegantoCoursesParams = LegantoRuleParams & {
+  source: string;
+  sourceDir: string;
+  filePattern: string;
+  destination: string;
+  destinationDir: string;
+  alma: string;
+  slack: string | null;
 };
 
 export const legantoCourses: JobTypeDescriptor<LegantoCoursesParams> = {
@@ -31,5 +45,6 @@ export const legantoCourses: JobTypeDescriptor<LegantoCoursesParams> = {
     if (p.slack !== null) uses.push({ param: 'slack', name: p.slack, types: ['slack'] });
     return uses;
   },
+  validate: (p) => validateLegantoRuleParams(p),
   module: siblingModule(import.meta.url, './job'),
 };
