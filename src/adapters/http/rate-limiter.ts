@@ -17,9 +17,12 @@ export const systemClock: Clock = {
 export const WINDOW_MS = 1000;
 
 /**
- * Admits at most `perSecond` starts in any one-second window (sliding window over the start times
- * of the last second). Waiters are served in arrival order, one at a time, so a burst cannot
- * overtake itself and every waiter sees the window as the previous one left it.
+ * Admits at most `perSecond` starts in any one-second window, spaced evenly: each start waits until
+ * 1000/perSecond ms after the previous one actually started. A plain sliding window would let a
+ * full second's worth start in one burst at each window edge, and network jitter then moves part
+ * of one burst next to the following one: Alma's gateway, counting arrivals, saw 1.5 × the limit
+ * in one second. The sliding window (over the start times of the last second) stays as a second
+ * guard. Waiters are served in arrival order, one at a time.
  *
  * A window is the half-open interval (t - 1000 ms, t]: two starts exactly 1000 ms apart are in
  * different windows. `StartCounter` measures with the same definition, so the limiter's promise
@@ -55,12 +58,18 @@ export class RateLimiter {
       if (signal?.aborted) throw abortReason(signal);
       const now = this.#clock.now();
       while (this.#starts.length > 0 && this.#starts[0]! <= now - WINDOW_MS) this.#starts.shift();
-      if (this.#starts.length < this.perSecond) {
+      const last = this.#starts.at(-1);
+      // Measured from the previous start as it really happened, so a stalled event loop that
+      // wakes several waiters late cannot send them together.
+      const spacingWait = last === undefined ? 0 : last + WINDOW_MS / this.perSecond - now;
+      const windowWait = this.#starts.length < this.perSecond ? 0 : this.#starts[0]! + WINDOW_MS - now;
+      const wait = Math.max(spacingWait, windowWait);
+      if (wait <= 0) {
         this.#starts.push(now);
         return;
       }
       // Timers may fire a fraction early; the loop re-checks instead of trusting the wait.
-      await this.#clock.sleep(Math.max(1, this.#starts[0]! + WINDOW_MS - now), signal);
+      await this.#clock.sleep(Math.max(1, Math.ceil(wait)), signal);
     }
   }
 }

@@ -1,7 +1,6 @@
 import { AlmaClient } from '../../adapters/alma/alma-client.js';
 import type { AlmaConnection, NamedConnection } from '../../config/config-types.js';
 import type { JobContext } from '../job-types.js';
-import { pacedHttpClient } from './paced-http-client.js';
 
 export interface OpenedAlma {
   alma: AlmaClient;
@@ -10,9 +9,9 @@ export interface OpenedAlma {
   peakPerSecond(): number;
 }
 
-/** The Alma client for a job: the connection's HttpClient (API key header, retries, rate) with even pacing. */
+/** The Alma client for a job: the connection's HttpClient (API key header, retries, evenly spaced rate limit). */
 export async function openAlma(ctx: JobContext, name: string): Promise<OpenedAlma> {
   const conn = ctx.connections.config(name, 'alma');
-  const http = pacedHttpClient(await ctx.connections.http(name), conn.ratePerSecond);
+  const http = await ctx.connections.http(name);
   return { alma: new AlmaClient(http, { minRemaining: conn.minRemaining }), conn, peakPerSecond: () => http.stats().peakPerSecond };
 }
