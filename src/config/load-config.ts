@@ -11,6 +11,7 @@ import { describeFound } from './config-formats.js';
 import { CONNECTION_TYPES, SECRET_KEYS, connectionSchemas } from './connection-schemas.js';
 import { daemonSchema, jobSchema, sandboxSchema } from './daemon-schema.js';
 import { deepFreeze } from './deep-freeze.js';
+import { parseHostKeySpec } from '../adapters/files/host-key.js';
 import { isSecretRef, resolveRef } from './secret-ref.js';
 import type {
   Config,
@@ -289,6 +290,13 @@ function finishConnection(t: ConnectionType, v: Record<string, unknown>, path: s
     case 'sftp': {
       if ((v.hostKey === null) === (v.knownHostsFile === null)) {
         problems.push({ path: `${path}.hostKey`, message: `expected exactly one of hostKey or knownHostsFile (host keys are always verified), found ${v.hostKey === null ? 'neither' : 'both'}` });
+      }
+      if (typeof v.hostKey === 'string') {
+        try {
+          parseHostKeySpec(v.hostKey);
+        } catch (err) {
+          problems.push({ path: `${path}.hostKey`, message: `expected a known_hosts line, "ssh-ed25519 AAAA..." or a "SHA256:..." fingerprint, found ${describeFound(v.hostKey)}: ${(err as Error).message}` });
+        }
       }
       if (v.password === null && v.privateKey === null && ctx.resolveSecrets) {
         problems.push({ path: `${path}.password`, message: 'expected a password or a privateKey, found neither' });

@@ -175,3 +175,10 @@ describe('loadConfig, problems in several places of one job', () => {
     expect(text).toMatch(/jobs\.littlesis-roster\.params\.destination: .*"nowhere" \(no such connection\)/);
   });
 });
+
+describe('loadConfig, sftp host keys', () => {
+  it('refuses a hostKey that is no key, known_hosts line or SHA256 fingerprint', () => {
+    const text = problemsOf(write(base({ connections: { powerschool: oracle, 'littlesis-sftp': { ...sftp, hostKey: 'SHA256:tooshort' } } }))).join('\n');
+    expect(text).toMatch(/connections\.littlesis-sftp\.hostKey: expected a known_hosts line.*found "SHA256:tooshort"/);
+  });
+});
