@@ -1,15 +1,13 @@
 import { siblingModule } from '../../util/module-url.js';
 import { SQL_CONNECTION_TYPES, FILE_CONNECTION_TYPES } from '../../config/config-types.js';
+import type { ConfigProblem } from '../../config/config-types.js';
 import type { JobTypeDescriptor } from '../job-types.js';
+import { GUARDIAN_SOURCE_COLUMNS, STUDENT_SOURCE_COLUMNS, unknownColumns } from './columns.js';
 
-export const DEFAULT_STUDENT_COLUMNS = [
-  'Student Id', 'Last Name', 'Middle Name', 'First Name', 'Date of Birth', 'Gender', 'District Enrollment', 'Grade',
-  'Address', 'City', 'State', 'Zip', 'Race', 'District of Residence', 'County of Residence', 'District of Service',
-  'Student Reporting Id', 'Building', 'Building Reporting Id', 'SIS Internal ID',
-];
-export const DEFAULT_GUARDIAN_COLUMNS = [
-  'Student Id', 'Last Name', 'First Name', 'Relationship', 'Address', 'City', 'State', 'Zip', 'Home Phone', 'Work Phone', 'Cell Phone', 'Email', 'Language',
-];
+/** Documented students.csv columns (jobs-reference §4.3). */
+export const DEFAULT_STUDENT_COLUMNS: string[] = [...STUDENT_SOURCE_COLUMNS];
+/** Assumed guardians.csv columns (jobs-reference §4.4). */
+export const DEFAULT_GUARDIAN_COLUMNS: string[] = [...GUARDIAN_SOURCE_COLUMNS];
 
 export const samegoalParamsSchema = {
   source: { doc: 'PowerSchool connection.', format: 'nonempty-string', default: 'powerschool' },
@@ -17,8 +15,20 @@ export const samegoalParamsSchema = {
   uploadDir: { doc: 'The watched upload directory.', format: 'nonempty-string', default: '/upload' },
   mode: { doc: 'epoch: new /upload/YYYYMMDD-HHMMSS/ with both files then COMPLETE; auto: students_auto.csv and guardians_auto.csv straight into uploadDir.', format: ['epoch', 'auto'], default: 'epoch' },
   marker: { doc: 'Completion marker written last in epoch mode.', format: 'nonempty-string', default: 'COMPLETE' },
-  studentColumns: { doc: "students.csv columns, in order (match SameGoal's download spec).", format: 'string-list', default: DEFAULT_STUDENT_COLUMNS },
-  guardianColumns: { doc: 'guardians.csv columns, in order.', format: 'string-list', default: DEFAULT_GUARDIAN_COLUMNS },
+  studentColumns: {
+    doc: "students.csv columns, in order (match SameGoal's download spec). Known names: " + STUDENT_SOURCE_COLUMNS.join(', ') +
+      '. District/County of Residence and District of Service have no PowerSchool source and stay empty unless set in studentFixedValues.',
+    format: 'string-list',
+    default: DEFAULT_STUDENT_COLUMNS,
+  },
+  guardianColumns: {
+    doc: 'guardians.csv columns, in order (the list is assumed: SameGoal does not publish it). Known names: ' + GUARDIAN_SOURCE_COLUMNS.join(', ') + '.',
+    format: 'string-list',
+    default: DEFAULT_GUARDIAN_COLUMNS,
+  },
+  studentFixedValues: { doc: 'students.csv column → fixed text for every student (also allows columns with no PowerSchool source).', format: 'string-map', default: {} as Record<string, string> },
+  guardianFixedValues: { doc: 'guardians.csv column → fixed text for every guardian.', format: 'string-map', default: {} as Record<string, string> },
+  enrollStatuses: { doc: 'PowerSchool enroll_status values exported (0 = active; add "-1" for pre-enrolled). Guardians follow the same students.', format: 'string-list', default: ['0'] },
   enrollStatusMap: {
     doc: 'PowerSchool enroll_status → District Enrollment value.',
     format: 'string-map',
@@ -30,9 +40,38 @@ export const samegoalParamsSchema = {
 
 export type SamegoalParams = {
   source: string; destination: string; uploadDir: string; mode: 'epoch' | 'auto'; marker: string;
-  studentColumns: string[]; guardianColumns: string[]; enrollStatusMap: Record<string, string>;
+  studentColumns: string[]; guardianColumns: string[]; studentFixedValues: Record<string, string>;
+  guardianFixedValues: Record<string, string>; enrollStatuses: string[]; enrollStatusMap: Record<string, string>;
   enrollStatusDefault: string; maxDropShare: number;
 };
+
+/** Column names without a source, duplicate names, non-integer statuses, marker clashes. */
+export function validateSamegoalParams(p: SamegoalParams): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const files = [
+    ['studentColumns', p.studentColumns, STUDENT_SOURCE_COLUMNS, p.studentFixedValues, 'studentFixedValues'],
+    ['guardianColumns', p.guardianColumns, GUARDIAN_SOURCE_COLUMNS, p.guardianFixedValues, 'guardianFixedValues'],
+  ] as const;
+  for (const [key, columns, sources, fixed, fixedKey] of files) {
+    if (columns.length === 0) problems.push({ path: key, message: 'expected at least one column, found an empty list' });
+    for (const c of unknownColumns(columns, sources, fixed)) {
+      problems.push({ path: key, message: `column ${JSON.stringify(c)} has no PowerSchool source; expected one of ${sources.join(', ')}, or a fixed text for it in ${fixedKey}` });
+    }
+    const seen = new Set<string>();
+    for (const c of columns) {
+      if (seen.has(c)) problems.push({ path: key, message: `column ${JSON.stringify(c)} appears twice` });
+      seen.add(c);
+    }
+  }
+  if (p.enrollStatuses.length === 0) problems.push({ path: 'enrollStatuses', message: 'expected at least one enroll_status, found an empty list' });
+  for (const s of p.enrollStatuses) {
+    if (!/^-?\d+$/.test(s)) problems.push({ path: 'enrollStatuses', message: `expected integer enroll_status values such as "0" or "-1", found ${JSON.stringify(s)}` });
+  }
+  if (/[/\\]/.test(p.marker) || p.marker === '.' || p.marker === '..') {
+    problems.push({ path: 'marker', message: `expected a plain file name, found ${JSON.stringify(p.marker)}` });
+  }
+  return problems;
+}
 
 export const samegoalDemographics: JobTypeDescriptor<SamegoalParams> = {
   type: 'samegoal-demographics',
@@ -42,5 +81,6 @@ export const samegoalDemographics: JobTypeDescriptor<SamegoalParams> = {
     { param: 'source', name: p.source, types: SQL_CONNECTION_TYPES },
     { param: 'destination', name: p.destination, types: FILE_CONNECTION_TYPES },
   ],
+  validate: (p) => validateSamegoalParams(p),
   module: siblingModule(import.meta.url, './job'),
 };
