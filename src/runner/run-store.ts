@@ -1,10 +1,10 @@
-import { appendFile, chmod, mkdir, open, readdir, readFile, rename, symlink, unlink } from 'node:fs/promises';
+import { appendFile, chmod, mkdir, open, readdir, readFile, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { SisrelayError } from '../errors/sisrelay-error.js';
 import type { SerializedError } from '../errors/serialize-error.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { fsyncDir, writeFileAtomic } from './atomic-write.js';
 import { formatLogLine } from './log-line.js';
 import { killOrphanedRun } from './process-group.js';
 import type { ChildResult } from './protocol.js';
@@ -87,11 +87,15 @@ export class RunStore {
     const runId = newRunId(now);
     const runDir = this.runDir(init.job, runId);
     const logFile = join(runDir, 'run.log');
-    await mkdir(runDir, { recursive: true, mode: 0o700 });
-    await chmod(runDir, 0o700);
-    await mkdir(join(runDir, 'files'), { mode: 0o700 });
-    await chmod(join(runDir, 'files'), 0o700);
-    const fh = await open(logFile, 'a', 0o600);
+    // The directory is assembled under a hidden name and renamed into place with its record, so
+    // a daemon killed half-way through (SIGKILL, power loss) never leaves a run directory without
+    // a record.json: recovery could not finish such a run, and the history would lose it.
+    const staging = join(dirname(runDir), `.${runId}.creating`);
+    await mkdir(staging, { recursive: true, mode: 0o700 });
+    await chmod(staging, 0o700);
+    await mkdir(join(staging, 'files'), { mode: 0o700 });
+    await chmod(join(staging, 'files'), 0o700);
+    const fh = await open(join(staging, 'run.log'), 'a', 0o600);
     await fh.chmod(0o600);
     await fh.close();
     const skipped = init.status === 'skipped';
@@ -125,7 +129,9 @@ export class RunStore {
       logFile,
       nextRetryAt: null,
     };
-    await this.write(record);
+    await writeFileAtomic(join(staging, 'record.json'), `${JSON.stringify(record, null, 2)}\n`, 0o600);
+    await rename(staging, runDir);
+    await fsyncDir(dirname(runDir));
     // A skipped run must not steal the link from the run it was skipped for, which is still writing.
     if (!skipped) await this.#relink(init.job, logFile);
     return record;
@@ -181,6 +187,20 @@ export class RunStore {
     return names.filter(isRunId).sort().reverse();
   }
 
+  /**
+   * Run directories whose creation was cut short (see create()) hold no record and no job output:
+   * remove them. Only old ones: a `sisrelay run` may be creating one right now.
+   */
+  async #removeStaleStaging(job: string, now: Date): Promise<void> {
+    const dir = join(this.runsDir, checkJobName(job));
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const m = /^\.(.+)\.creating$/.exec(name);
+      if (!m || !isRunId(m[1]!)) continue;
+      const st = await stat(join(dir, name)).catch(() => null);
+      if (st && now.getTime() - st.mtimeMs > 60_000) await rm(join(dir, name), { recursive: true, force: true });
+    }
+  }
+
   /** A job's records, newest first; unreadable ones are reported and skipped. */
   async list(job: string, options: { limit?: number } = {}): Promise<RunRecord[]> {
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
@@ -222,6 +242,7 @@ export class RunStore {
   async recover(now: Date = new Date()): Promise<RunRecord[]> {
     const changed: RunRecord[] = [];
     for (const job of await this.jobs()) {
+      await this.#removeStaleStaging(job, now);
       for (const runId of await this.runIds(job)) {
         const record = await this.read(job, runId);
         if (!record || record.status !== 'running') continue;

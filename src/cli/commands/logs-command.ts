@@ -16,6 +16,9 @@ export async function logsCommand(
   try {
     const config = loadCliConfig(io, opts.config, { resolveSecrets: false });
     jobOrThrow(config, jobName);
+    // Listen before printing anything: a Ctrl-C right after the first lines must end `-f` with
+    // exit 0 like any later one, not kill the process with the default SIGINT action.
+    const signal = opts.follow ? (opts.signal ?? stopOnSignals()) : null;
     const store = new RunStore(config.daemon.stateDir, config.daemon.logDir, { onProblem: () => {} });
     if (opts.run) {
       const record = await store.read(jobName, opts.run);
@@ -35,8 +38,7 @@ export async function logsCommand(
     let offset = current ? await printFrom(io, current, 0) : 0;
     if (!opts.follow) return 0;
     const pollMs = opts.pollMs ?? 500;
-    const signal = opts.signal ?? stopOnSignals();
-    while (!signal.aborted) {
+    while (!signal!.aborted) {
       await new Promise((r) => setTimeout(r, pollMs));
       const latest = await latestLog(link, store, jobName);
       if (latest && latest !== current) {
