@@ -49,7 +49,9 @@ export function createDaemonLogger(opts: DaemonLoggerOptions): DaemonLogger {
     const { level, message, timestamp, fields } = info as unknown as { level: string; message: string; timestamp: string; fields?: LogFields };
     return opts.redactor.redact(formatLine(timestamp, level, message, fields));
   });
-  const format = winston.format.combine(winston.format.timestamp(), lineFormat);
+  // The timestamp is taken once per event (logger level), not per transport, so the journal
+  // and sisrelay.log show the same instant for the same line.
+  const format = lineFormat;
   const transports: winston.transport[] = [];
   if (opts.console !== false) transports.push(new winston.transports.Console({ format }));
   if (opts.logDir !== null) {
@@ -57,7 +59,7 @@ export function createDaemonLogger(opts: DaemonLoggerOptions): DaemonLogger {
     transports.push(new winston.transports.File({ filename: join(opts.logDir, 'sisrelay.log'), format, options: { flags: 'a', mode: 0o640 } }));
   }
   if (transports.length === 0) transports.push(new winston.transports.Console({ format, silent: true }));
-  const logger = winston.createLogger({ level: opts.level, transports, exitOnError: false });
+  const logger = winston.createLogger({ level: opts.level, format: winston.format.timestamp(), transports, exitOnError: false });
   const log = (level: string) => (message: string, fields?: LogFields) => logger.log({ level, message, fields });
   return {
     error: log('error'),
