@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { demoMappings } from '../test/demo/demo-mappings.js';
 
-const { academic, hub } = demoMappings();
+const { academic, hub } = demoMappings() as { academic: object; hub: object };
 const dir = new URL('../data/mappings/', import.meta.url);
 writeFileSync(new URL('example-academic.json', dir), `${JSON.stringify(academic, null, 2)}\n`);
 writeFileSync(new URL('example-hub.json', dir), `${JSON.stringify(hub, null, 2)}\n`);

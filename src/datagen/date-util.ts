@@ -3,6 +3,7 @@
  * results never depend on the host zone and no Date objects are allocated in the generators' hot
  * loops.
  */
+import { civilFromDays } from '../util/dates.js';
 
 /** Days since 1970-01-01 for a civil date (H. Hinnant's days_from_civil). */
 export function dayNumber(year: number, month: number, day: number): number {
@@ -17,15 +18,7 @@ export function dayNumber(year: number, month: number, day: number): number {
 
 /** 'YYYY-MM-DD' for a day number (civil_from_days). */
 export function fromDayNumber(days: number): string {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const { year: y, month: m, day: d } = civilFromDays(days);
   return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
 

@@ -103,8 +103,31 @@ export function epochName(instant: Date, zone: string): string {
 /** A database DATE (UTC fields hold the stored date) as `YYYY-MM-DD`; null → ''. */
 export function sqlDateToYmd(d: Date | null): string {
   if (d === null) return '';
+  const t = d.getTime();
+  // Fast path for the common case, a midnight date in years 1000-9999: dates are a quarter of a
+  // roster's fields, and integer arithmetic beats three getUTC* calls plus padding.
+  if (t % DAY_MS === 0 && t >= -30_610_224_000_000 && t < 253_402_300_800_000) {
+    const c = civilFromDays(t / DAY_MS);
+    return `${c.year}-${PAD2[c.month]}-${PAD2[c.day]}`;
+  }
   assertInstant(d, 'sqlDateToYmd');
   return `${p4(d.getUTCFullYear())}-${p2(d.getUTCMonth() + 1)}-${p2(d.getUTCDate())}`;
+}
+
+const DAY_MS = 86_400_000;
+const PAD2 = Array.from({ length: 32 }, (_, i) => String(i).padStart(2, '0'));
+
+/** The proleptic Gregorian date of a day number (days since 1970-01-01; H. Hinnant's civil_from_days). */
+export function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }
 
 function parseYmd(ymd: string, what: string): { y: number; m: number; d: number } {

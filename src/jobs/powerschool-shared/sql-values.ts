@@ -72,36 +72,12 @@ export function optionalText(v: SqlValue, column: string, student?: string): str
  */
 export function ymdText(v: SqlValue, column: string, student?: string): string | null {
   if (v === null) return null;
-  if (v instanceof Date) return fastYmd(v);
+  if (v instanceof Date) return sqlDateToYmd(v);
   if (typeof v === 'string') {
     const m = YMD_PREFIX.exec(v.trim());
     if (m) return m[1] as string;
   }
   throw new SisrelayError('DATA_INVALID', `${where(column, student)}: expected a date, found ${describeValue(v)}`, { details: { column } });
-}
-
-const PAD2 = Array.from({ length: 32 }, (_, i) => String(i).padStart(2, '0'));
-const MS_PER_DAY = 86_400_000;
-
-/**
- * sqlDateToYmd for the common case (a midnight date in years 1000–9999), from the time value
- * with integer arithmetic (H. Hinnant's civil_from_days) instead of three getUTC* calls and
- * padding: dates are a quarter of a roster's fields. Anything else goes to sqlDateToYmd, which
- * also throws for an invalid Date.
- */
-function fastYmd(d: Date): string {
-  const t = d.getTime();
-  if (!(t % MS_PER_DAY === 0 && t >= -30_610_224_000_000 && t < 253_402_300_800_000)) return sqlDateToYmd(d);
-  const z = t / MS_PER_DAY + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  return `${year}-${PAD2[month]}-${PAD2[day]}`;
 }
 
 /** True when an integer-ish flag column holds exactly 1 (number 1, text "1", bigint 1n, true). */
