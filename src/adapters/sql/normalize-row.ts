@@ -82,6 +82,7 @@ export function wallClockDate(
   return d;
 }
 
+const DAY_MS = 86_400_000;
 const PG_DATE_RE = /^(\d{4,})-(\d{2})-(\d{2})$/;
 const PG_TIMESTAMP_RE = /^(\d{4,})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?$/;
 
@@ -91,36 +92,30 @@ const digit = (text: string, i: number): number => {
 };
 const num2 = (text: string, i: number): number => digit(text, i) * 10 + digit(text, i + 1);
 
+/** Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719_468;
+}
+
 /**
  * Zone-less date/timestamp text ('2024-03-10', '2024-03-10 02:30:00.123456') → wall-clock Date.
  * Values a Date cannot hold faithfully ('infinity', BC dates) stay text rather than becoming a
- * wrong date. (Read character by character for 4-digit years: this runs for every date of
- * every row.)
+ * wrong date. This runs for every date of every row, so 4-digit years are read character by
+ * character and the time value is computed in plain arithmetic: Date.UTC and a lookup cache
+ * keyed by the text both cost more than the whole parse.
  */
 export function wallClockFromText(text: string): Date | string {
-  // Dates repeat heavily in SIS extracts (birth dates, term dates, entry dates): remember the
-  // parse of recent texts. A fresh Date is returned every time, since Dates are mutable.
-  const cached = PARSED.get(text);
-  if (cached !== undefined) return new Date(cached);
-  const parsed = parseWallClock(text);
-  if (typeof parsed !== 'string') {
-    if (PARSED.size >= PARSED_MAX) PARSED.clear();
-    PARSED.set(text, parsed.getTime());
-  }
-  return parsed;
-}
-
-const PARSED = new Map<string, number>();
-const PARSED_MAX = 4096;
-
-function parseWallClock(text: string): Date | string {
   const len = text.length;
   if ((len === 10 || (len >= 19 && len <= 29)) && text.charCodeAt(4) === 45 && text.charCodeAt(7) === 45) {
     const y = num2(text, 0) * 100 + num2(text, 2);
     const mo = num2(text, 5);
     const d = num2(text, 8);
     if (len === 10) {
-      if (y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31) return new Date(Date.UTC(y, mo - 1, d));
+      if (y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31) return new Date(daysFromCivil(y, mo, d) * DAY_MS);
     } else if ((text.charCodeAt(10) === 32 || text.charCodeAt(10) === 84) && text.charCodeAt(13) === 58 && text.charCodeAt(16) === 58) {
       const h = num2(text, 11);
       const mi = num2(text, 14);
@@ -133,7 +128,7 @@ function parseWallClock(text: string): Date | string {
         for (let i = 23; i < len; i++) if (Number.isNaN(digit(text, i))) ok = false;
       }
       if (ok && y >= 100 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && sec <= 60 && !Number.isNaN(ms)) {
-        return new Date(Date.UTC(y, mo - 1, d, h, mi, sec, ms));
+        return new Date(daysFromCivil(y, mo, d) * DAY_MS + h * 3_600_000 + mi * 60_000 + sec * 1000 + ms);
       }
     }
   }
@@ -229,6 +224,47 @@ export class RowNormalizer {
     this.#checked = true;
     return out;
   }
+}
+
+/**
+ * Builds SqlRows from arrays of driver values (pg's rowMode 'array'), with the column names
+ * lower-cased and checked once per query instead of once per row. The rows are the ones
+ * RowNormalizer makes of the driver's own row objects: a name that appears twice keeps its first
+ * position and its last value (as pg's row objects do), and two names that differ only in case
+ * are refused.
+ */
+export class ArrayRowBuilder {
+  readonly #keys: string[] = [];
+  readonly #columns: number[] = [];
+  /** Every key already in place (set with define semantics, so even "__proto__" is a plain key). */
+  readonly #template: Record<string, null>;
+
+  constructor(names: readonly string[]) {
+    const lastIndex = new Map<string, number>();
+    names.forEach((name, i) => lastIndex.set(name, i));
+    const seen = new Set<string>();
+    for (const [name, i] of lastIndex) {
+      const lower = name.toLowerCase();
+      if (seen.has(lower)) {
+        throw new SisrelayError('SQL_QUERY_FAILED', `two result columns are both named "${lower}" once lower-cased; alias one of them`);
+      }
+      seen.add(lower);
+      this.#keys.push(lower);
+      this.#columns.push(i);
+    }
+    this.#template = Object.fromEntries(this.#keys.map((k) => [k, null]));
+  }
+
+  /** Bound, so it can be handed around as a plain function. */
+  readonly build = (values: readonly unknown[]): SqlRow => {
+    // Cloning a template that has every key is as cheap as an empty literal and gives every row
+    // of the query the same shape from the start.
+    const row: SqlRow = { ...this.#template };
+    const keys = this.#keys;
+    const columns = this.#columns;
+    for (let i = 0; i < keys.length; i++) row[keys[i]!] = toSqlValue(values[columns[i]!]);
+    return row;
+  };
 }
 
 /** One-off helper (tests, small lookups). */
