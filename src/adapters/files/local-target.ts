@@ -10,15 +10,19 @@
  * not leave it, neither with `..` nor through a symlinked directory (TRANSFER_PERMISSION_DENIED).
  * Missing directories under the root are created (0700) only when the connection has
  * `create: true`; otherwise they are TRANSFER_NO_SUCH_PATH, as on SFTP.
+ *
+ * Leftovers of killed runs (stale temps of the file just delivered, epochs without marker) are
+ * swept after a delivery / before an epoch, best effort: see leftover-sweep.ts.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { link, lstat, mkdir, open, readdir, realpath, rename, rm, stat, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { EpochFile, EpochResult, FileTarget, PutResult, RemoteEntry } from '../adapter-types.js';
 import type { LocalConnection, NamedConnection } from '../../config/config-types.js';
 import { SisrelayError } from '../../errors/sisrelay-error.js';
 import type { JobLogger } from '../../jobs/job-types.js';
+import { sweepAbandonedEpochs, sweepStaleTemps, type SweepFs } from './leftover-sweep.js';
 import { checkEpochNames, localFileSize } from './target-input.js';
 import { tempFileName } from './temp-name.js';
 import { mapLocalError } from './transfer-errors.js';
@@ -63,6 +67,7 @@ export class LocalTarget implements FileTarget {
     }
     await syncDir(dir);
     this.#log.info(`${this.description}: delivered ${remotePath} (${bytes} bytes)`, { path: remotePath, bytes });
+    await sweepStaleTemps(localFs, dir, path.basename(target), this.#sweepOptions());
     return { path: remotePath, status: 'delivered', bytes };
   }
 
@@ -89,6 +94,7 @@ export class LocalTarget implements FileTarget {
     }
     await syncDir(dir);
     this.#log.info(`${this.description}: delivered ${remotePath} (${bytes} bytes)`, { path: remotePath, bytes });
+    await sweepStaleTemps(localFs, dir, path.basename(target), this.#sweepOptions());
     return { path: remotePath, status: 'delivered', bytes };
   }
 
@@ -98,6 +104,7 @@ export class LocalTarget implements FileTarget {
     const remoteDir = path.posix.join(parentDir, epochName);
     const epochDir = await this.#target(remoteDir);
     const parent = path.dirname(epochDir);
+    await sweepAbandonedEpochs(localFs, parent, epochName, marker, this.#sweepOptions());
     try {
       await mkdir(epochDir, { mode: DIR_MODE });
     } catch (err) {
@@ -147,27 +154,11 @@ export class LocalTarget implements FileTarget {
 
   async list(dir: string): Promise<RemoteEntry[]> {
     const abs = await this.#resolve(dir);
-    let names: string[];
     try {
-      names = await readdir(abs);
+      return await localFs.list(abs);
     } catch (err) {
       throw this.#err(err, `list ${dir}`, dir);
     }
-    const out: RemoteEntry[] = [];
-    for (const name of names) {
-      try {
-        const st = await lstat(path.join(abs, name));
-        out.push({
-          name,
-          type: st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other',
-          size: st.size,
-          modifiedAt: st.mtime,
-        });
-      } catch {
-        // Removed between readdir and lstat: not there any more.
-      }
-    }
-    return out;
   }
 
   async exists(remotePath: string): Promise<boolean> {
@@ -261,6 +252,10 @@ export class LocalTarget implements FileTarget {
     }
   }
 
+  #sweepOptions() {
+    return { endpoint: this.description, log: this.#log };
+  }
+
   #skipped(remotePath: string): PutResult {
     this.#log.info(`${this.description}: ${remotePath} is still present (not consumed yet); nothing delivered`);
     return { path: remotePath, status: 'skipped-exists', bytes: 0 };
@@ -270,6 +265,31 @@ export class LocalTarget implements FileTarget {
     return mapLocalError(err, { endpoint: this.description, action, path: where });
   }
 }
+
+/** On absolute paths; lstat, so a symlink is never followed (it is 'other', which the sweep leaves alone). */
+const localFs: SweepFs = {
+  list: async (dir) => {
+    const out: RemoteEntry[] = [];
+    for (const name of await readdir(dir)) {
+      try {
+        const st = await lstat(path.join(dir, name));
+        out.push({ name, type: st.isDirectory() ? 'directory' : st.isFile() ? 'file' : 'other', size: st.size, modifiedAt: st.mtime });
+      } catch {
+        // Removed between readdir and lstat: not there any more.
+      }
+    }
+    return out;
+  },
+  removeFile: async (p) => {
+    try {
+      await unlink(p);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  },
+  removeEmptyDir: (p) => rmdir(p),
+  join: (dir, name) => path.join(dir, name),
+};
 
 function isInside(root: string, p: string): boolean {
   return p === root || p.startsWith(root.endsWith(path.sep) ? root : root + path.sep);

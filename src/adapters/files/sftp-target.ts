@@ -19,6 +19,8 @@
  * - Transient failures (connect refused/timeout, connection lost) are retried per operation
  *   (conn.retries, exponential from conn.retryDelayMs), reconnecting each time; auth, host key,
  *   permission and path errors never are.
+ * - Leftovers of killed runs (stale temps of the file just delivered, epochs without marker) are
+ *   swept after a delivery / before an epoch, best effort: see leftover-sweep.ts.
  */
 import { createWriteStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
@@ -32,6 +34,7 @@ import type { JobLogger } from '../../jobs/job-types.js';
 import { Redactor } from '../../util/redactor.js';
 import type { HostKeyCheck } from './host-key.js';
 import { checkSftpConfig, endpointOf, loadAuth, loadHostKeyCheck, openSftpSession, type SftpSession } from './sftp-session.js';
+import { sweepAbandonedEpochs, sweepStaleTemps, type SweepFs } from './leftover-sweep.js';
 import { tempFileName } from './temp-name.js';
 import { SFTP_STATUS, backoffDelayMs, isReconnectable, mapLocalError, mapSftpError } from './transfer-errors.js';
 import { checkEpochNames, localFileSize } from './target-input.js';
@@ -86,6 +89,7 @@ export class SftpTarget implements FileTarget {
       return { path: remotePath, status: 'delivered' as const, bytes };
     });
     this.#logDelivered(result, started);
+    await this.#sweepTemps(remotePath);
     return result;
   }
 
@@ -125,7 +129,10 @@ export class SftpTarget implements FileTarget {
     });
     if (result.status === 'skipped-exists') {
       this.#log.info(`${this.description}: ${remotePath} is still present (not consumed yet); nothing uploaded`);
-    } else this.#logDelivered(result, started);
+    } else {
+      this.#logDelivered(result, started);
+      await this.#sweepTemps(remotePath);
+    }
     return result;
   }
 
@@ -133,6 +140,7 @@ export class SftpTarget implements FileTarget {
     checkEpochNames(epochName, files, marker);
     const sizes = await Promise.all(files.map((f) => localFileSize(f.localPath)));
     const dir = posix.join(parentDir, epochName);
+    await this.#sweepEpochs(parentDir, epochName, marker);
     const created: string[] = [];
     let dirCreated = false;
     try {
@@ -160,12 +168,7 @@ export class SftpTarget implements FileTarget {
   async list(dir: string): Promise<RemoteEntry[]> {
     return this.#attempt(`list ${dir}`, async (s) => {
       const entries = await this.#call(s, `list ${dir}`, dir, () => s.client.list(dir));
-      return entries.map((e) => ({
-        name: e.name,
-        type: e.type === 'd' ? ('directory' as const) : e.type === '-' ? ('file' as const) : ('other' as const),
-        size: e.size,
-        modifiedAt: new Date(e.modifyTime),
-      }));
+      return entries.map(toRemoteEntry);
     });
   }
 
@@ -481,10 +484,78 @@ export class SftpTarget implements FileTarget {
     }
   }
 
+  // -------------------------------------------------------------------------------------------
+  // leftovers of killed runs (best effort: nothing here fails a delivery)
+
+  /** After `remotePath` was delivered: stale temps of the same name in its temp directory. */
+  async #sweepTemps(remotePath: string): Promise<void> {
+    const s = this.#session;
+    // A connection that dropped after the delivery is not worth a new login: next run sweeps.
+    if (s === null || !s.alive) return;
+    try {
+      // Leftover ages are measured on the server's clock (their mtimes) against ours; the file
+      // just written carries the server's "now", so a server clock behind ours cannot make a
+      // young temp look old.
+      let now = Date.now();
+      try {
+        now = Math.min(now, (await s.client.stat(remotePath)).modifyTime);
+      } catch {
+        /* consumed already, or not stat-able: our clock it is */
+      }
+      await sweepStaleTemps(this.#sweepFs(s), this.#tempDirFor(remotePath), posix.basename(remotePath), this.#sweepOptions(now));
+    } catch (err) {
+      this.#log.warn(`${this.description}: sweep of upload leftovers after ${remotePath} failed: ${this.#redact(errorText(err))}`);
+    }
+  }
+
+  /** Before a new epoch in `parentDir`: epochs of killed runs (no marker, old). */
+  async #sweepEpochs(parentDir: string, epochName: string, marker: string | null): Promise<void> {
+    let s: SftpSession;
+    try {
+      s = await this.#ensureSession();
+    } catch {
+      return; // the epoch's own steps connect again, with retries, and report the failure
+    }
+    try {
+      await sweepAbandonedEpochs(this.#sweepFs(s), parentDir, epochName, marker, this.#sweepOptions(Date.now()));
+    } catch (err) {
+      this.#log.warn(`${this.description}: sweep of abandoned epochs in ${parentDir} failed: ${this.#redact(errorText(err))}`);
+    }
+  }
+
+  #sweepFs(s: SftpSession): SweepFs {
+    return {
+      list: async (dir) => (await s.client.list(dir)).map(toRemoteEntry),
+      removeFile: async (p) => {
+        await s.client.delete(p, true);
+      },
+      removeEmptyDir: (p) => rawRmdir(s, p),
+      join: (dir, name) => posix.join(dir, name),
+      usable: () => s.alive,
+    };
+  }
+
+  #sweepOptions(now: number) {
+    return { endpoint: this.description, log: this.#log, redact: (t: string) => this.#redact(t), now };
+  }
+
   #logDelivered(r: PutResult, started: number): void {
     const ms = Date.now() - started;
     this.#log.info(`${this.description}: delivered ${r.path} (${r.bytes} bytes in ${ms} ms)`, { path: r.path, bytes: r.bytes, ms });
   }
+}
+
+function toRemoteEntry(e: SftpClient.FileInfo): RemoteEntry {
+  return {
+    name: e.name,
+    type: e.type === 'd' ? 'directory' : e.type === '-' ? 'file' : 'other',
+    size: e.size,
+    modifiedAt: new Date(e.modifyTime),
+  };
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 function driverCode(err: unknown): unknown {
