@@ -4,7 +4,7 @@ import type { Config } from '../config/config-types.js';
 import { SisrelayError } from '../errors/sisrelay-error.js';
 import { nodeArgsFor, siblingModule } from '../util/module-url.js';
 import type { DaemonLogger } from '../observability/daemon-logger.js';
-import type { SandboxInit, SandboxReady } from '../sandbox/sandbox-main.js';
+import type { SandboxFailed, SandboxInit, SandboxReady } from '../sandbox/sandbox-main.js';
 
 export interface SandboxHandle {
   stop(): Promise<void>;
@@ -27,9 +27,13 @@ export async function startSandbox(config: Config, log: DaemonLogger): Promise<S
   });
   const ready = await new Promise<SandboxReady>((resolve, reject) => {
     const timer = setTimeout(() => reject(new SisrelayError('INTERNAL_ERROR', 'the demo sandbox did not start within 120 s')), 120_000);
-    child.once('message', (msg) => {
+    child.once('message', (msg: SandboxReady | SandboxFailed) => {
       clearTimeout(timer);
-      resolve(msg as SandboxReady);
+      if ('error' in msg) {
+        reject(new SisrelayError('CONFIG_INVALID', `the demo sandbox could not start: ${msg.error}`, { details: { code: msg.code } }));
+      } else {
+        resolve(msg);
+      }
     });
     child.once('exit', (code, signal) => {
       clearTimeout(timer);

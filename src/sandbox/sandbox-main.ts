@@ -35,6 +35,13 @@ export interface SandboxReady {
   services: string[];
 }
 
+/** Sent instead of SandboxReady when a service cannot start (e.g. its port is taken). */
+export interface SandboxFailed {
+  error: string;
+  /** errno code when there is one (EADDRINUSE: another sandbox, e.g. the daemon's, holds the port). */
+  code: string | null;
+}
+
 type Closer = () => Promise<void>;
 
 async function main(init: SandboxInit): Promise<SandboxReady> {
@@ -158,8 +165,8 @@ process.once('message', (msg: SandboxInit) => {
   main(msg).then(
     (ready) => process.send?.(ready),
     (err: unknown) => {
-      process.stderr.write(`sisrelay sandbox: ${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
+      const failed: SandboxFailed = { error: err instanceof Error ? err.message : String(err), code: (err as NodeJS.ErrnoException).code ?? null };
+      process.send?.(failed, () => process.exit(1));
     },
   );
 });

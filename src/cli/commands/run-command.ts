@@ -10,6 +10,7 @@ import { failureAlert, successAlert } from '../../notify/alert-message.js';
 import { isAlive } from '../../daemon/pid-lock.js';
 import { formatDuration } from '../../util/duration.js';
 import { SisrelayError } from '../../errors/sisrelay-error.js';
+import { startSandbox, type SandboxHandle } from '../../daemon/sandbox-process.js';
 
 export interface RunOptions {
   config?: string;
@@ -27,6 +28,7 @@ export interface RunOptions {
  */
 export async function runCommand(io: CliIo, jobName: string, opts: RunOptions): Promise<number> {
   let manager: RunManager | null = null;
+  let sandbox: SandboxHandle | null = null;
   const onSignal = () => {
     io.err('sisrelay: cancelling the run (signal received)');
     void manager?.shutdown(0);
@@ -47,6 +49,19 @@ export async function runCommand(io: CliIo, jobName: string, opts: RunOptions): 
       const live = (await store.list(job.name, { limit: 20 })).find((r) => r.status === 'running' && r.pid !== null && isAlive(r.pid));
       if (live) {
         throw new SisrelayError('RUN_CANCELLED', `expected no run of ${job.name} in progress, found run ${live.runId} (pid ${live.pid}); wait for it or pass --allow-overlap`);
+      }
+    }
+
+    // The demo's stand-in services: `sisrelay run <job> --config config/demo.json` works without
+    // the daemon. When the daemon is up, its sandbox already holds the ports: use that one.
+    if (config.sandbox?.enabled) {
+      const log = { info: (m: string) => io.err(m), warn: (m: string) => io.err(m), error: (m: string) => io.err(m), debug: () => {}, close: async () => {} };
+      try {
+        sandbox = await startSandbox(config, log);
+      } catch (err) {
+        const code = (err as SisrelayError).details?.code;
+        if (code !== 'EADDRINUSE') throw err;
+        io.err('sandbox services are already listening (the demo daemon is running): using them');
       }
     }
 
@@ -98,6 +113,7 @@ export async function runCommand(io: CliIo, jobName: string, opts: RunOptions): 
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await sandbox?.stop();
   }
 }
 
