@@ -8,14 +8,14 @@ import { cancelCheck, queryRows } from '../powerschool-shared/query-rows.js';
 import { countValue } from '../powerschool-shared/sql-values.js';
 import { outputPath, recordFile } from '../shared/local-output.js';
 import type { LittlesisParams } from './descriptor.js';
-import { ACTIVE_STUDENTS_SQL, DROPPED_NO_TEACHER_SQL, ROSTER_SQL, TERM_YEAR_SQL } from './sql.js';
+import { ACTIVE_STUDENTS_SQL, ROSTER_SQL, TERM_YEAR_SQL } from './sql.js';
 import { LITTLESIS_HEADER, RosterFormatter, localNowStamp, pickTermYear, yearTermOf, type YearTerm } from './transform.js';
 
 /**
  * LittleSIS roster: PowerSchool → littlesis_roster.csv → atomic replace on the LittleSIS SFTP.
  *
- * extract: term year (1 statement), active-student count (1), teacher-less count (1), roster
- * join (1, streamed);
+ * extract: term year (1 statement), active-student count (1), roster join (1, streamed; rows
+ * without a teacher e-mail are counted and left out here);
  * transform: rosterRecord() per row; load: putReplace into the login directory.
  *
  * Counts: students (active students), rows_written, enrollments_dropped_no_teacher,
@@ -60,12 +60,11 @@ const job: JobModule<LittlesisParams> = {
     ctx.report.count('term_year', term.yearid);
     connectEarly(ctx, params.destination);
 
-    // 2. Active students (for the guard) and teacher-less enrollments (for the record).
+    // 2. Active students (for the guard).
     let students = 0;
     for await (const row of stream(ACTIVE_STUDENTS_SQL, {})) students = countValue(row.students ?? null);
     ctx.report.count('students', students);
     let dropped = 0;
-    for await (const row of stream(DROPPED_NO_TEACHER_SQL, { yearid: term.yearid })) dropped = countValue(row.dropped ?? null);
 
     // 3. Roster, streamed straight into the file.
     const fileName = posix.basename(params.remotePath);

@@ -75,7 +75,7 @@ describe('littlesis-roster golden', () => {
       enrollments_dropped_no_teacher: 3,
       students_with_rows: 7,
       term_year: 36,
-      queries: 4,
+      queries: 3,
     });
     expect(r.report.deliveries).toEqual([
       { connection: 'littlesis-sftp', target: 'ls-golden/littlesis_roster.csv', mode: 'replace', status: 'delivered', bytes: delivered.length },
