@@ -143,46 +143,32 @@ export function httpOptionsFor(
   const onRequest: HttpClientOptions['onRequest'] = (info) => {
     opts.log.debug('http request', { connection: conn.name, ...info });
   };
-  switch (conn.type) {
-    case 'moodle':
-      // Moodle authenticates by a `wstoken` form/query field, which the Moodle job adds itself
-      // from config(name).token; there is no header form.
-      return {
-        name: conn.name,
-        baseUrl: conn.url,
-        timeoutMs: conn.timeoutMs,
-        concurrency: conn.concurrency,
-        ratePerSecond: conn.ratePerSecond,
-        retries: conn.retries,
-        retryDelayMs: conn.retryDelayMs,
-        redact,
-        onRequest,
-      };
-    case 'alma':
-      return {
-        name: conn.name,
-        baseUrl: conn.url,
-        timeoutMs: conn.timeoutMs,
-        concurrency: conn.concurrency,
-        ratePerSecond: conn.ratePerSecond,
-        retries: conn.retries,
-        retryDelayMs: conn.retryDelayMs,
-        headers: { Authorization: `apikey ${conn.apiKey}`, Accept: 'application/json' },
-        redact,
-        onRequest,
-      };
-    case 'slack':
-      // The webhook URL is the credential; the client never logs it unredacted.
-      return {
-        name: conn.name,
-        baseUrl: conn.webhookUrl,
-        timeoutMs: conn.timeoutMs,
-        concurrency: 1,
-        ratePerSecond: 1,
-        retries: 2,
-        retryDelayMs: 1000,
-        redact,
-        onRequest,
-      };
+  if (conn.type === 'slack') {
+    // The webhook URL is the credential; the client never logs it unredacted.
+    return {
+      name: conn.name,
+      baseUrl: conn.webhookUrl,
+      timeoutMs: conn.timeoutMs,
+      concurrency: 1,
+      ratePerSecond: 1,
+      retries: 2,
+      retryDelayMs: 1000,
+      redact,
+      onRequest,
+    };
   }
+  return {
+    name: conn.name,
+    baseUrl: conn.url,
+    timeoutMs: conn.timeoutMs,
+    concurrency: conn.concurrency,
+    ratePerSecond: conn.ratePerSecond,
+    retries: conn.retries,
+    retryDelayMs: conn.retryDelayMs,
+    // Moodle authenticates by a `wstoken` form/query field, which the Moodle job adds itself
+    // from config(name).token; there is no header form.
+    ...(conn.type === 'alma' ? { headers: { Authorization: `apikey ${conn.apiKey}`, Accept: 'application/json' } } : {}),
+    redact,
+    onRequest,
+  };
 }

@@ -287,6 +287,8 @@ export class DelimitedReader implements AsyncIterable<DelimitedRecord> {
   }
 
   private async chooseEncoding(): Promise<InputEncoding> {
+    // An explicit encoding needs no look at the file; a missing one fails as the stream opens.
+    if (this.opts.encoding !== 'auto-bom') return this.opts.encoding;
     let fh;
     try {
       fh = await open(this.path, 'r');
@@ -294,7 +296,6 @@ export class DelimitedReader implements AsyncIterable<DelimitedRecord> {
       throw readError(err, this.path);
     }
     try {
-      if (this.opts.encoding !== 'auto-bom') return this.opts.encoding;
       const head = Buffer.alloc(3);
       const { bytesRead } = await fh.read(head, 0, 3, 0);
       const bom = bytesRead === 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf;

@@ -1,7 +1,8 @@
-import { createHash, randomBytes, type Hash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { SisrelayError } from '../../errors/sisrelay-error.js';
+import { tempFileName } from '../files/temp-name.js';
 import { encoderFor, type OutputEncoding, type TextEncoderFn } from './output-encoding.js';
 
 /**
@@ -104,7 +105,7 @@ export async function openDelimitedWriter(path: string, opts: DelimitedWriterOpt
     throw new SisrelayError('INTERNAL_ERROR', `delimited writer for ${basename(path)}: eol must be CRLF or LF, got ${JSON.stringify(opts.eol)}`);
   }
   const encode = encoderFor(opts.encoding);
-  const tempPath = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.part`);
+  const tempPath = join(dirname(path), tempFileName(basename(path)));
   let fh: FileHandle;
   try {
     // 'wx': never write into a file someone else created; mode 0600 because these are student data.
@@ -313,7 +314,7 @@ class FileDelimitedWriter implements DelimitedWriter {
     const cp = value.codePointAt(index) ?? 0;
     const character = String.fromCodePoint(cp);
     const isLoneSurrogate = cp >= 0xd800 && cp <= 0xdfff;
-    const u = `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`;
+    const u = codePoint(character);
     const what = isLoneSurrogate ? `a lone surrogate (${u}), which is not a character` : `character "${character}" (${u})`;
     return {
       code: 'DATA_ENCODING',

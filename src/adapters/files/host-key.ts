@@ -31,7 +31,7 @@ export type HostKeySpec =
 
 /** OpenSSH's fingerprint form: `SHA256:` + unpadded base64 of the SHA-256 of the key blob. */
 export function fingerprintSha256(blob: Buffer): string {
-  return 'SHA256:' + createHash('sha256').update(blob).digest('base64').replace(/=+$/, '');
+  return fingerprintSha256FromDigest(createHash('sha256').update(blob).digest());
 }
 
 /** The type name a key blob starts with (an SSH string), or null if the blob is malformed. */

@@ -65,10 +65,7 @@ export class LocalTarget implements FileTarget {
       await removeQuiet(temp);
       throw this.#err(err, `replace ${remotePath}`, target);
     }
-    await syncDir(dir);
-    this.#log.info(`${this.description}: delivered ${remotePath} (${bytes} bytes)`, { path: remotePath, bytes });
-    await sweepStaleTemps(localFs, dir, path.basename(target), this.#sweepOptions());
-    return { path: remotePath, status: 'delivered', bytes };
+    return this.#delivered(target, remotePath, bytes);
   }
 
   async putIfAbsent(localPath: string, remotePath: string): Promise<PutResult> {
@@ -92,10 +89,7 @@ export class LocalTarget implements FileTarget {
     } finally {
       await removeQuiet(temp);
     }
-    await syncDir(dir);
-    this.#log.info(`${this.description}: delivered ${remotePath} (${bytes} bytes)`, { path: remotePath, bytes });
-    await sweepStaleTemps(localFs, dir, path.basename(target), this.#sweepOptions());
-    return { path: remotePath, status: 'delivered', bytes };
+    return this.#delivered(target, remotePath, bytes);
   }
 
   async putEpoch(parentDir: string, epochName: string, files: EpochFile[], marker: string | null): Promise<EpochResult> {
@@ -250,6 +244,15 @@ export class LocalTarget implements FileTarget {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') await removeQuiet(temp);
       throw this.#err(err, `write ${remotePath}`, path.posix.dirname(remotePath));
     }
+  }
+
+  /** The final name is in place: make that durable, log it, and sweep stale temps of the name. */
+  async #delivered(target: string, remotePath: string, bytes: number): Promise<PutResult> {
+    const dir = path.dirname(target);
+    await syncDir(dir);
+    this.#log.info(`${this.description}: delivered ${remotePath} (${bytes} bytes)`, { path: remotePath, bytes });
+    await sweepStaleTemps(localFs, dir, path.basename(target), this.#sweepOptions());
+    return { path: remotePath, status: 'delivered', bytes };
   }
 
   #sweepOptions() {

@@ -1,6 +1,6 @@
 /** Builds the FileTarget for a named `sftp` or `local` connection. */
 import type { FileTarget } from '../adapter-types.js';
-import type { LocalConnection, NamedConnection, SftpConnection } from '../../config/config-types.js';
+import type { NamedConnection } from '../../config/config-types.js';
 import { SisrelayError } from '../../errors/sisrelay-error.js';
 import type { JobLogger } from '../../jobs/job-types.js';
 import type { Redactor } from '../../util/redactor.js';
@@ -21,9 +21,9 @@ export interface OpenFileTargetOptions {
 export function openFileTarget(conn: NamedConnection, opts: OpenFileTargetOptions): FileTarget {
   switch (conn.type) {
     case 'sftp':
-      return new SftpTarget(conn as NamedConnection<SftpConnection>, { redactor: opts.redactor, log: opts.log });
+      return new SftpTarget(conn, opts);
     case 'local':
-      return new LocalTarget(conn as NamedConnection<LocalConnection>, { log: opts.log });
+      return new LocalTarget(conn, opts);
     default:
       throw new SisrelayError(
         'CONFIG_INVALID',

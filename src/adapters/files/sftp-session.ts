@@ -44,7 +44,7 @@ export interface SessionContext {
   log: JobLogger;
 }
 
-/** `user@host:port`, with IPv6 literals bracketed. */
+/** `sftp://user@host:port`, with IPv6 literals bracketed. */
 export function endpointOf(conn: SftpConnection): string {
   const host = conn.host.includes(':') ? `[${conn.host}]` : conn.host;
   return `sftp://${conn.username}@${host}:${conn.port}`;

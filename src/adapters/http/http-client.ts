@@ -126,6 +126,8 @@ export function createHttpClient(options: HttpClientOptions, deps: HttpClientDep
 
   const safe = (url: URL | string): string => options.redact(maskUrl(url));
   const scrub = (text: string): string => options.redact(text);
+  const answerOf = (res: Response, text: string): HttpResponseError =>
+    new HttpResponseError(res.status, res.statusText, scrub(text).slice(0, ERROR_BODY_LIMIT), res.headers.get('content-type'));
 
   async function request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
     let url: URL;
@@ -204,8 +206,7 @@ export function createHttpClient(options: HttpClientOptions, deps: HttpClientDep
       status = res.status;
 
       if (res.status < 200 || res.status > 299) {
-        const text = await res.text().catch(() => '');
-        const cause = new HttpResponseError(res.status, res.statusText, scrub(text).slice(0, ERROR_BODY_LIMIT), res.headers.get('content-type'));
+        const cause = answerOf(res, await res.text().catch(() => ''));
         const out = statusFailure(res, attempt, idempotent, cause, what(), details(res.status), maxDelay);
         report(res.status, out.error);
         return out;
@@ -213,7 +214,7 @@ export function createHttpClient(options: HttpClientOptions, deps: HttpClientDep
 
       const body = await readBody(res, req.responseType ?? 'json');
       if (!body.ok) {
-        const cause = new HttpResponseError(res.status, res.statusText, scrub(body.text).slice(0, ERROR_BODY_LIMIT), res.headers.get('content-type'));
+        const cause = answerOf(res, body.text);
         const error = new SisrelayError(
           'HTTP_BAD_RESPONSE',
           `${what()} answered ${res.status} with a body that is not valid JSON (content-type ${res.headers.get('content-type') ?? 'none'}, ${Buffer.byteLength(body.text)} bytes)`,

@@ -1,5 +1,6 @@
 import type { HttpClient } from '../adapter-types.js';
 import { SisrelayError, isSisrelayError } from '../../errors/sisrelay-error.js';
+import { Redactor } from '../../util/redactor.js';
 import { flattenParams, type MoodleParams } from './flatten-params.js';
 
 /**
@@ -191,8 +192,8 @@ export class MoodleClient {
     this.#batchSize = batchSize;
     this.#isolate = opts.isolateFailures ?? true;
     const extra = opts.redact ?? ((t: string) => t);
-    const token = opts.token;
-    this.#redact = (t) => extra(t.split(token).join('[REDACTED]').split(encodeURIComponent(token)).join('[REDACTED]'));
+    const own = new Redactor([opts.token]);
+    this.#redact = (t) => extra(own.redact(t));
   }
 
   /** Call any web-service function; resolves with Moodle's decoded answer (`null` for void functions). */

@@ -5,7 +5,7 @@ import type { Binds, QueryOptions, SqlRow, SqlSource, SqlValue } from '../adapte
 import { translateBinds, type ScalarBind } from './named-binds.js';
 import { RowNormalizer, integerFromString, toSqlValue } from './normalize-row.js';
 import { abortReason, collectRows, fetchSizeOf } from './source-support.js';
-import { describeConnection, sqlError, toSqlError, type SqlErrorContext } from './sql-errors.js';
+import { describeConnection, safeDriverText, sqlError, toSqlError, type SqlErrorContext } from './sql-errors.js';
 import { PACKET_NAMES, guardedConnector, type TdsGuardState } from './tds-encryption-guard.js';
 
 type MssqlModule = typeof import('mssql');
@@ -127,7 +127,7 @@ export class MssqlSource implements SqlSource {
         `the ${packet} packet (with the credentials) was not sent`,
       this.#ctx,
       undefined,
-      { serverEncryption: g.serverEncryption, cause: cause instanceof Error ? cause.message : undefined },
+      { serverEncryption: g.serverEncryption, cause: cause instanceof Error ? safeDriverText(cause.message, this.#ctx) : undefined },
     );
   }
 
@@ -156,16 +156,14 @@ export class MssqlSource implements SqlSource {
       wake = null;
       w?.();
     };
-    let bigintColumns = new Set<string>();
     let normalizer = new RowNormalizer();
 
     request.on('recordset', (columns: IColumnMetadata) => {
-      bigintColumns = new Set(
+      const big = new Set(
         Object.values(columns)
           .filter((c) => c.type === sql.BigInt)
           .map((c) => c.name.toLowerCase()),
       );
-      const big = bigintColumns;
       // tedious returns BIGINT as text; make it a number (or bigint past 2^53) like the other drivers.
       normalizer = new RowNormalizer((v, key): SqlValue => (big.has(key) && typeof v === 'string' ? integerFromString(v) : toSqlValue(v)));
     });

@@ -22,8 +22,9 @@ import { describeConnection, sqlError, toSqlError, type SqlErrorContext } from '
  *
  * Streaming: PGlite has no cursor API, so stream() uses SQL cursors — BEGIN READ ONLY;
  * DECLARE ... NO SCROLL CURSOR FOR <query> (binds pass through the extended protocol);
- * FETCH FORWARD <fetchSize> until a short batch; CLOSE; COMMIT. JavaScript holds one batch at
- * a time. (The database itself lives in WASM memory: that is the price of the zero-setup demo.)
+ * FETCH FORWARD <fetchSize> until a short batch; COMMIT, which closes the cursor. JavaScript
+ * holds one batch at a time. (The database itself lives in WASM memory: that is the price of the
+ * zero-setup demo.)
  *
  * Timeouts: a PGlite statement runs synchronously inside WASM and blocks the event loop, so a
  * per-call timeoutMs cannot interrupt it; the signal is checked between batches.

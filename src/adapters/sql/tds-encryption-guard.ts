@@ -138,7 +138,7 @@ type ConnectOpts = { host: string; port: number; localAddress?: string | undefin
 
 /**
  * A tedious `options.connector`: a plain TCP connect (honouring tedious' abort signal, which
- * carries its connectTimeout) whose socket is guarded. `onSocket` receives each new state.
+ * carries its connectTimeout) whose socket is guarded. `onState` receives each new state.
  */
 export function guardedConnector(onState: (state: TdsGuardState) => void) {
   return (opts: ConnectOpts, _lookup: unknown, signal: AbortSignal): Promise<Socket> =>
