@@ -21,16 +21,6 @@ export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * Kill what is left of a run process group found after a daemon restart, without ever
  * signalling an unrelated process that reused the pid: on Linux, skip when the machine booted

@@ -4,6 +4,7 @@ import type { JobConfig, NamedConnection } from '../config/config-types.js';
 import { serializeError } from '../errors/serialize-error.js';
 import { SisrelayError } from '../errors/sisrelay-error.js';
 import type { PreviousRun } from '../jobs/job-types.js';
+import { Redactor } from '../util/redactor.js';
 import type { RunSpec } from './protocol.js';
 import { retryDelayMs, shouldRetry } from './retry-backoff.js';
 import type { RunRecord, RunTrigger } from './run-record.js';
@@ -302,8 +303,9 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
       try {
         spec = await this.#spec(job, req, record);
       } catch (err) {
-        // An unknown job type or broken connection lookup fails this run, not the daemon.
-        const e = serializeError(err);
+        // An unknown job type or broken connection lookup fails this run, not the daemon. The
+        // error comes from code that handles resolved connections, and no run redactor exists yet.
+        const e = new Redactor(this.#secrets()).redactValue(serializeError(err));
         record.status = 'failed';
         record.error = withoutStack(e);
         record.finishedAt = this.#now().toISOString();
@@ -334,7 +336,6 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
     const moduleUrl = this.#opts.resolveModule(job.type);
     const prev = await this.#opts.store.latestSuccess(job.name);
     const previous: PreviousRun | null = prev?.finishedAt ? { runId: prev.runId, finishedAt: prev.finishedAt, counts: prev.counts } : null;
-    const all = typeof this.#opts.secrets === 'function' ? this.#opts.secrets() : this.#opts.secrets;
     return {
       runId: record.runId,
       job: job.name,
@@ -354,8 +355,12 @@ export class RunManager extends EventEmitter<RunManagerEvents> {
       dataDir: this.#opts.dataDir,
       logLevel: this.#opts.logLevel,
       previous,
-      secrets: secretsUsedBy([connections, job.params], all),
+      secrets: secretsUsedBy([connections, job.params], this.#secrets()),
     };
+  }
+
+  #secrets(): readonly string[] {
+    return typeof this.#opts.secrets === 'function' ? this.#opts.secrets() : this.#opts.secrets;
   }
 
   async #skip(job: JobConfig, req: TriggerRequest, note: string, emit = true): Promise<RunRecord> {

@@ -246,7 +246,7 @@ export class RunStore {
       for (const runId of await this.runIds(job)) {
         const record = await this.read(job, runId);
         if (!record || record.status !== 'running') continue;
-        const result = await this.#readResult(record);
+        const result = await this.readResult(record);
         if (result) {
           finaliseFromResult(record, result);
           await this.appendLog(record, 'warn', 'runner recovered run from result.json after a daemon restart', { status: record.status });
@@ -277,7 +277,8 @@ export class RunStore {
     return changed;
   }
 
-  async #readResult(record: RunRecord): Promise<ChildResult | null> {
+  /** The result.json the run process wrote as it finished, or null (reported when it is not this run's). */
+  async readResult(record: Pick<RunRecord, 'runId' | 'runDir'>): Promise<ChildResult | null> {
     const path = join(record.runDir, 'result.json');
     try {
       const r = JSON.parse(await readFile(path, 'utf8')) as ChildResult;

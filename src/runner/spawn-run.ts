@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync, writeSync, fstatSync, readSync } from 'node:fs';
+import { closeSync, openSync, writeSync, fstatSync, readSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ErrorCode } from '../errors/error-codes.js';
 import { ERROR_CODES } from '../errors/error-codes.js';
@@ -9,7 +9,7 @@ import { nodeArgsFor, siblingModule } from '../util/module-url.js';
 import { Redactor } from '../util/redactor.js';
 import { formatLogLine } from './log-line.js';
 import { killGroup } from './process-group.js';
-import { isFromChild, type ChildResult, type FromChild, type RunSpec, type ToChild } from './protocol.js';
+import { isFromChild, type FromChild, type RunSpec, type ToChild } from './protocol.js';
 import type { RunRecord } from './run-record.js';
 import { finaliseFromResult, withoutStack, type RunStore } from './run-store.js';
 
@@ -40,16 +40,16 @@ export interface ExecuteRunOptions {
 }
 
 /** Coalescing window for progress writes: a job reporting thousands of items must not fsync per item. */
-export const PROGRESS_WRITE_MS = 250;
+const PROGRESS_WRITE_MS = 250;
 /** Records keep at most this many per-item results (the run log has all of them). */
-export const MAX_ITEMS_IN_RECORD = 10_000;
+const MAX_ITEMS_IN_RECORD = 10_000;
 
 /** Variables passed to a run process. Everything else (secrets in the daemon's env, NODE_OPTIONS) stays out. */
 const ENV_ALLOW = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'];
 
 const OOM_RE = /JavaScript heap out of memory|Reached heap limit|Allocation failed - process out of memory/;
 
-export function childEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+function childEnvironment(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && (ENV_ALLOW.includes(k) || k.startsWith('LC_'))) env[k] = v;
@@ -74,7 +74,7 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
   let final = false;
   const persist = async (): Promise<void> => {
     lastWrite = Date.now();
-    const snapshot = redactor.redactValue(structuredClone(record));
+    const snapshot = redactor.redactValue(record);
     await opts.store.write(snapshot);
     if (!final) opts.onProgress?.(snapshot);
   };
@@ -151,7 +151,7 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
       // Spawn failures (EAGAIN, ENOMEM, missing node) arrive here; 'close' normally follows,
       // but do not depend on it when there never was a process.
       spawnError = err;
-      if (child.pid === undefined) setTimeout(() => onClose(null, null), 1000).unref();
+      if (child.pid === undefined) setTimeout(() => void onClose(null, null), 1000).unref();
     });
 
     child.on('message', (raw: unknown) => {
@@ -196,7 +196,7 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
     });
 
     let closed = false;
-    const onClose = (code: number | null, signal: NodeJS.Signals | null): void => {
+    const onClose = async (code: number | null, signal: NodeJS.Signals | null): Promise<void> => {
       if (closed) return;
       closed = true;
       clearTimeout(timeoutTimer);
@@ -226,7 +226,7 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
         record.status = 'failed';
         record.error = withoutStack(outcome.error);
       } else {
-        const result = readResult(record);
+        const result = await opts.store.readResult(record);
         if (result) {
           finaliseFromResult(record, result);
           record.finishedAt = new Date(finishedAt).toISOString();
@@ -249,7 +249,7 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
         /* already closed */
       }
       final = true;
-      const snapshot = redactor.redactValue(structuredClone(record));
+      const snapshot = redactor.redactValue(record);
       opts.store
         .write(snapshot)
         .catch(() => undefined)
@@ -258,7 +258,7 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
           resolve(snapshot);
         });
     };
-    child.on('close', onClose);
+    child.on('close', (code, signal) => void onClose(code, signal));
   });
 
   async function finishWithoutProcess(err: unknown): Promise<RunRecord> {
@@ -268,7 +268,7 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
     record.durationMs = 0;
     lifecycle('error', 'runner could not start the run process', { error: message });
     closeSync(logFd);
-    const snapshot = redactor.redactValue(structuredClone(record));
+    const snapshot = redactor.redactValue(record);
     await opts.store.write(snapshot);
     return snapshot;
   }
@@ -299,15 +299,6 @@ const ITEMS_TRUNCATED = `item results beyond ${MAX_ITEMS_IN_RECORD} are in the r
 function setError(r: RunRecord, status: RunRecord['status'], code: ErrorCode, message: string): void {
   r.status = status;
   r.error = { code, message, transient: ERROR_CODES[code].transient };
-}
-
-function readResult(r: RunRecord): ChildResult | null {
-  try {
-    const result = JSON.parse(readFileSync(`${r.runDir}/result.json`, 'utf8')) as ChildResult;
-    return result.runId === r.runId ? result : null;
-  } catch {
-    return null;
-  }
 }
 
 /** The last few KB of the run log, where V8 prints its heap-limit message. */

@@ -1,6 +1,7 @@
 import { parse, type ParsedFields } from 'node-cron';
 import { SisrelayError } from '../errors/sisrelay-error.js';
 import { validateCron } from './cron-expression.js';
+import { validateTimeZone } from './time-zone.js';
 import { weekdayOf, wallTimeToInstant, zonedParts, type ZonedParts } from './zoned-time.js';
 
 /** node-cron gives up after this many days without a match (MatcherWalker MAX_DAYS). */
@@ -36,14 +37,8 @@ export class CronMatcher {
         details: { expr, problems },
       });
     }
-    try {
-      new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    } catch (cause) {
-      throw new SisrelayError('CONFIG_INVALID', `expected an IANA time zone name such as America/Chicago, found ${JSON.stringify(zone)}`, {
-        cause,
-        details: { zone },
-      });
-    }
+    const zoneProblem = validateTimeZone(zone);
+    if (zoneProblem) throw new SisrelayError('CONFIG_INVALID', zoneProblem, { details: { zone } });
     const fields: ParsedFields = parse(expr.trim());
     this.expr = expr;
     this.zone = zone;

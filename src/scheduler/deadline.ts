@@ -1,6 +1,7 @@
 import { SisrelayError } from '../errors/sisrelay-error.js';
+import type { WallClock } from '../util/dates.js';
 import { lastSlotAtOrBefore } from './cron-slots.js';
-import { wallTimeOccurrences, zonedParts, type WallParts } from './zoned-time.js';
+import { wallTimeOccurrences, zonedParts } from './zoned-time.js';
 
 const DAY_MS = 86_400_000;
 const DEADLINE_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
@@ -35,7 +36,7 @@ export function nextDeadline(deadline: string, zone: string, after: Date): Date 
   throw new SisrelayError('INTERNAL_ERROR', `no ${deadline} found in ${zone} after ${after.toISOString()}`);
 }
 
-function deadlineOn(wall: WallParts, zone: string): number {
+function deadlineOn(wall: WallClock, zone: string): number {
   const occurrences = wallTimeOccurrences(wall, zone);
   if (occurrences.length > 0) return occurrences[0]!;
   // In a gap: walk forward to the first wall minute that exists (gaps are at most a few hours).

@@ -20,7 +20,7 @@ export function formatInZone(date: Date, zone: string): string {
 }
 
 /** The UTC instant, seconds precision (`2027-03-15T16:20:00Z`). */
-export function formatUtc(date: Date): string {
+function formatUtc(date: Date): string {
   return new Date(Math.floor(date.getTime() / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z');
 }
 

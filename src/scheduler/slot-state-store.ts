@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SisrelayError } from '../errors/sisrelay-error.js';
+import { writeFileAtomic } from '../runner/atomic-write.js';
 
 export type SlotTrigger = 'schedule' | 'catchup' | 'start';
 
@@ -23,6 +23,7 @@ export interface SlotStateInput {
 
 const JOB_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const TRIGGERS: ReadonlySet<string> = new Set(['schedule', 'catchup', 'start']);
+/** writeFileAtomic names its temp files `.<name>.<pid>.<random>.tmp` beside the target. */
 const TEMP_SUFFIX = '.tmp';
 
 /**
@@ -77,7 +78,7 @@ export class SlotStateStore {
     }
     // Everything above runs synchronously at call time, so queue order is call order.
     const previous = this.#queues.get(job) ?? Promise.resolve();
-    const write = previous.catch(() => undefined).then(() => this.#write(file, job, state));
+    const write = previous.catch(() => undefined).then(() => this.#write(file, state));
     this.#queues.set(job, write);
     try {
       await write;
@@ -124,31 +125,15 @@ export class SlotStateStore {
     }
   }
 
-  async #write(file: string, job: string, state: SlotState): Promise<void> {
+  async #write(file: string, state: SlotState): Promise<void> {
     await this.#ensureDir();
-    const temp = join(this.dir, `.${job}.json.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
     try {
-      const fh = await open(temp, 'wx', 0o600);
-      try {
-        await fh.writeFile(`${JSON.stringify(state, null, 2)}\n`, 'utf8');
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-      await rename(temp, file);
+      await writeFileAtomic(file, `${JSON.stringify(state, null, 2)}\n`, 0o600);
     } catch (err) {
-      await unlink(temp).catch(() => undefined);
       throw new SisrelayError('INTERNAL_ERROR', `scheduler state file ${file} could not be written (${(err as NodeJS.ErrnoException).code ?? 'error'})`, {
         cause: err,
         details: { file },
       });
-    }
-    // The rename is only durable once the directory entry is on disk.
-    const dh = await open(this.dir, 'r');
-    try {
-      await dh.sync();
-    } finally {
-      await dh.close();
     }
   }
 }

@@ -8,43 +8,15 @@
  * - a wall time in a repeated hour maps to whichever offset the "guess" instant reads back to
  *   (the first occurrence in zones west of UTC, e.g. 01:30 CDT in America/Chicago).
  */
+import { wallClockParts, type WallClock } from '../util/dates.js';
 
-export interface WallParts {
-  year: number;
-  /** 1–12 */
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-export interface ZonedParts extends WallParts {
+export interface ZonedParts extends WallClock {
   /** 0 = Sunday … 6 = Saturday */
   weekday: number;
 }
 
-const partsFormatters = new Map<string, Intl.DateTimeFormat>();
 const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
 const nameFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function partsFormatter(zone: string): Intl.DateTimeFormat {
-  let f = partsFormatters.get(zone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hour12: false,
-    });
-    partsFormatters.set(zone, f);
-  }
-  return f;
-}
 
 function offsetFormatter(zone: string): Intl.DateTimeFormat {
   let f = offsetFormatters.get(zone);
@@ -73,23 +45,9 @@ export function zonedParts(date: Date, zone: string): ZonedParts {
   }
   const hit = memo.get(ms);
   if (hit) return hit;
-  const out: Record<string, number> = {};
-  for (const p of partsFormatter(zone).formatToParts(date)) {
-    if (p.type !== 'literal') out[p.type] = parseInt(p.value, 10);
-  }
-  const year = out.year!;
-  const month = out.month!;
-  const day = out.day!;
-  const parts: ZonedParts = {
-    year,
-    month,
-    day,
-    // Some ICU versions print midnight as "24" with hour12:false; node-cron maps it to 0.
-    hour: out.hour === 24 ? 0 : out.hour!,
-    minute: out.minute!,
-    second: out.second!,
-    weekday: weekdayOf(year, month, day),
-  };
+  // hourCycle h23 reads midnight as 0, where node-cron maps the "24" some ICU versions print.
+  const wall = wallClockParts(date, zone);
+  const parts: ZonedParts = { ...wall, weekday: weekdayOf(wall.year, wall.month, wall.day) };
   if (memo.size >= MEMO_LIMIT) memo.clear();
   memo.set(ms, parts);
   return parts;
@@ -123,7 +81,7 @@ function shortOffsetMinutes(date: Date, zone: string): number {
   return m[1] === '+' ? minutes : -minutes;
 }
 
-function readsBackTo(ms: number, wall: WallParts, zone: string): boolean {
+function readsBackTo(ms: number, wall: WallClock, zone: string): boolean {
   const p = zonedParts(new Date(ms), zone);
   return p.year === wall.year && p.month === wall.month && p.day === wall.day &&
     p.hour === wall.hour && p.minute === wall.minute && p.second === wall.second;
@@ -134,7 +92,7 @@ function readsBackTo(ms: number, wall: WallParts, zone: string): boolean {
  * the gap (the caller must re-check the pattern, as node-cron does); repeated times map to one
  * occurrence only.
  */
-export function wallTimeToInstant(wall: WallParts, zone: string): number {
+export function wallTimeToInstant(wall: WallClock, zone: string): number {
   const guess = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, 0);
   const firstOffset = offsetMinutesAt(new Date(guess), zone);
   const candidate1 = guess - firstOffset * 60_000;
@@ -175,7 +133,7 @@ export function pad2(n: number): string {
  * two in a repeated hour, one otherwise. (node-cron's conversion picks one; deadlines need to
  * choose deliberately.)
  */
-export function wallTimeOccurrences(wall: WallParts, zone: string): number[] {
+export function wallTimeOccurrences(wall: WallClock, zone: string): number[] {
   const guess = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, 0);
   const offsets = new Set<number>();
   for (const probe of [guess - 86_400_000, guess, guess + 86_400_000]) offsets.add(offsetMinutesAt(new Date(probe), zone));

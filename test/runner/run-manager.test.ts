@@ -1,4 +1,4 @@
-import { readlink } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobConfig } from '../../src/config/config-types.js';
@@ -182,6 +182,22 @@ describe('RunManager spec', () => {
     expect(r.status).toBe('failed');
     expect(r.error).toMatchObject({ code: 'INTERNAL_ERROR', message: 'Error: no job type nope' });
     expect(h.finished.map((x) => x.runId)).toEqual([r.runId]);
+  });
+
+  it('redacts a secret quoted by a preparation error from the record and the run log', async () => {
+    const h = harness({
+      connectionsFor: () => {
+        throw new Error('lookup failed for password=prep-secret-9');
+      },
+      secrets: ['prep-secret-9'],
+    });
+    const r = await h.m.trigger(jobConfig('prep-leak', 'reports-env'), { trigger: 'manual', slot: null });
+    expect(r.error).toMatchObject({ code: 'INTERNAL_ERROR', message: 'Error: lookup failed for password=[REDACTED]' });
+    const stored = await store.read('prep-leak', r.runId);
+    expect(JSON.stringify(stored)).not.toContain('prep-secret-9');
+    const log = await readFile(r.logFile, 'utf8');
+    expect(log).toContain('password=[REDACTED]');
+    expect(log).not.toContain('prep-secret-9');
   });
 });
 
