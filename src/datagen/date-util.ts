@@ -34,11 +34,6 @@ export function addDays(iso: string, days: number): string {
   return fromDayNumber(parseDayNumber(iso) + days);
 }
 
-/** Whole days from `a` to `b` (positive when b is later). */
-export function daysBetween(a: string, b: string): number {
-  return parseDayNumber(b) - parseDayNumber(a);
-}
-
 export function maxDate(a: string, b: string): string {
   return a > b ? a : b;
 }

@@ -131,8 +131,18 @@ function loadError(dataset: Dataset, table: string, loaded: number, cause: unkno
   );
 }
 
-/** Create the schema and insert every row with multi-row INSERTs, in one transaction. */
-export async function loadDataset(exec: SqlExec, dataset: Dataset, options: LoadOptions = {}): Promise<LoadStats> {
+type RowRun = Iterable<GeneratedRow['row']>;
+
+/**
+ * The part both loaders share: one transaction, the schema, then each table's run of rows handed
+ * to `loadTable` (which returns how many rows it loaded), with the per-table bookkeeping.
+ */
+async function loadTables(
+  exec: SqlExec,
+  dataset: Dataset,
+  options: LoadOptions,
+  loadTable: (table: TableDef, rows: RowRun, stats: LoadStats) => Promise<number>,
+): Promise<LoadStats> {
   const started = Date.now();
   const stats: LoadStats = { tables: {}, rows: 0, statements: 0, ms: 0 };
   await inTransaction(exec, async () => {
@@ -141,36 +151,7 @@ export async function loadDataset(exec: SqlExec, dataset: Dataset, options: Load
       for (const sql of preludeStatements(dataset, options)) await exec(sql, []);
       for (const { table, rows } of tableRuns(dataset)) {
         step = table.name;
-        const cols = table.columns.map((c) => c.name);
-        if (options.method === 'unnest') {
-          const count = await insertUnnest(exec, table, rows, options.batchRows ?? 5000, stats);
-          stats.tables[table.name] = count;
-          stats.rows += count;
-          options.onTable?.(table.name, count);
-          continue;
-        }
-        const perBatch = Math.max(1, Math.min(options.batchRows ?? 1000, Math.floor(MAX_PARAMS / cols.length)));
-        const head = `INSERT INTO ${table.name} (${cols.join(', ')}) VALUES `;
-        const tuple = (offset: number) => `(${cols.map((_, j) => `$${offset + j + 1}`).join(', ')})`;
-        const fullSql = head + Array.from({ length: perBatch }, (_, r) => tuple(r * cols.length)).join(', ');
-        let params: Cell[] = [];
-        let count = 0;
-        let inBatch = 0;
-        const flush = async () => {
-          if (inBatch === 0) return;
-          const sql = inBatch === perBatch ? fullSql : head + Array.from({ length: inBatch }, (_, r) => tuple(r * cols.length)).join(', ');
-          await exec(sql, params);
-          stats.statements++;
-          params = [];
-          inBatch = 0;
-        };
-        for (const row of rows) {
-          for (const c of cols) params.push(row[c] ?? null);
-          inBatch++;
-          count++;
-          if (inBatch === perBatch) await flush();
-        }
-        await flush();
+        const count = await loadTable(table, rows, stats);
         stats.tables[table.name] = count;
         stats.rows += count;
         options.onTable?.(table.name, count);
@@ -183,13 +164,48 @@ export async function loadDataset(exec: SqlExec, dataset: Dataset, options: Load
   return stats;
 }
 
+/** Create the schema and insert every row with multi-row INSERTs, in one transaction. */
+export async function loadDataset(exec: SqlExec, dataset: Dataset, options: LoadOptions = {}): Promise<LoadStats> {
+  return loadTables(exec, dataset, options, (table, rows, stats) =>
+    options.method === 'unnest'
+      ? insertUnnest(exec, table, rows, options.batchRows ?? 5000, stats)
+      : insertValues(exec, table, rows, options.batchRows ?? 1000, stats));
+}
+
+async function insertValues(exec: SqlExec, table: TableDef, rows: RowRun, batchRows: number, stats: LoadStats): Promise<number> {
+  const cols = table.columns.map((c) => c.name);
+  const perBatch = Math.max(1, Math.min(batchRows, Math.floor(MAX_PARAMS / cols.length)));
+  const head = `INSERT INTO ${table.name} (${cols.join(', ')}) VALUES `;
+  const tuple = (offset: number) => `(${cols.map((_, j) => `$${offset + j + 1}`).join(', ')})`;
+  const sqlFor = (n: number) => head + Array.from({ length: n }, (_, r) => tuple(r * cols.length)).join(', ');
+  const fullSql = sqlFor(perBatch);
+  let params: Cell[] = [];
+  let count = 0;
+  let inBatch = 0;
+  const flush = async () => {
+    if (inBatch === 0) return;
+    await exec(inBatch === perBatch ? fullSql : sqlFor(inBatch), params);
+    stats.statements++;
+    params = [];
+    inBatch = 0;
+  };
+  for (const row of rows) {
+    for (const c of cols) params.push(row[c] ?? null);
+    inBatch++;
+    count++;
+    if (inBatch === perBatch) await flush();
+  }
+  await flush();
+  return count;
+}
+
 function arrayType(type: string): string {
   if (type.startsWith('VARCHAR')) return 'text[]';
   if (type.startsWith('NUMERIC')) return 'numeric[]';
   return `${type.toLowerCase()}[]`;
 }
 
-async function insertUnnest(exec: SqlExec, table: TableDef, rows: Iterable<GeneratedRow['row']>, batchRows: number, stats: LoadStats): Promise<number> {
+async function insertUnnest(exec: SqlExec, table: TableDef, rows: RowRun, batchRows: number, stats: LoadStats): Promise<number> {
   const cols = table.columns;
   const sql = `INSERT INTO ${table.name} (${cols.map((c) => c.name).join(', ')}) SELECT * FROM unnest(${cols
     .map((c, j) => `$${j + 1}::${arrayType(c.type)}`)
@@ -216,43 +232,27 @@ async function insertUnnest(exec: SqlExec, table: TableDef, rows: Iterable<Gener
 
 /** The pg.Client fast path: the same schema, then one `COPY … FROM STDIN` per table. */
 export async function loadDatasetWithCopy(client: Client, dataset: Dataset, options: LoadOptions = {}): Promise<LoadStats> {
-  const exec: SqlExec = (sql, params) => client.query(sql, params);
-  const started = Date.now();
-  const stats: LoadStats = { tables: {}, rows: 0, statements: 0, ms: 0 };
-  await inTransaction(exec, async () => {
-    let step = '(schema)';
-    try {
-      for (const sql of preludeStatements(dataset, options)) await exec(sql, []);
-      for (const { table, rows } of tableRuns(dataset)) {
-        step = table.name;
-        const cols = table.columns.map((c) => c.name);
-        let count = 0;
-        const chunks = function* (): Generator<Buffer> {
-          let lines: string[] = [];
-          let size = 0;
-          for (const row of rows) {
-            const line = cols.map((c) => copyTextValue(row[c] ?? null)).join('\t');
-            lines.push(line);
-            size += line.length;
-            count++;
-            if (size > 256 * 1024) {
-              yield Buffer.from(lines.join('\n') + '\n', 'utf8');
-              lines = [];
-              size = 0;
-            }
-          }
-          if (lines.length > 0) yield Buffer.from(lines.join('\n') + '\n', 'utf8');
-        };
-        await copyFrom(client, `COPY ${table.name} (${cols.join(', ')}) FROM STDIN`, chunks());
-        stats.statements++;
-        stats.tables[table.name] = count;
-        stats.rows += count;
-        options.onTable?.(table.name, count);
+  return loadTables((sql, params) => client.query(sql, params), dataset, options, async (table, rows, stats) => {
+    const cols = table.columns.map((c) => c.name);
+    let count = 0;
+    const chunks = function* (): Generator<Buffer> {
+      let lines: string[] = [];
+      let size = 0;
+      for (const row of rows) {
+        const line = cols.map((c) => copyTextValue(row[c] ?? null)).join('\t');
+        lines.push(line);
+        size += line.length;
+        count++;
+        if (size > 256 * 1024) {
+          yield Buffer.from(lines.join('\n') + '\n', 'utf8');
+          lines = [];
+          size = 0;
+        }
       }
-    } catch (err) {
-      throw loadError(dataset, step, stats.rows, err);
-    }
+      if (lines.length > 0) yield Buffer.from(lines.join('\n') + '\n', 'utf8');
+    };
+    await copyFrom(client, `COPY ${table.name} (${cols.join(', ')}) FROM STDIN`, chunks());
+    stats.statements++;
+    return count;
   });
-  stats.ms = Date.now() - started;
-  return stats;
 }

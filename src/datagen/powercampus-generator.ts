@@ -205,7 +205,7 @@ export interface PcRegistration {
 }
 
 export interface PcStudentTerm {
-  /** null = no ACADEMIC row for this term. */
+  /** undefined = no ACADEMIC row for this term; null = a NULL ENROLL_SEPARATION. */
   enrollSeparation: string | null | undefined;
   registrations: PcRegistration[];
 }

@@ -30,12 +30,6 @@ export const DISTRICT_SCHOOLS: readonly SchoolInfo[] = [
   { schoolNumber: GRADUATED_SCHOOL_NUMBER, name: 'Graduated Students', abbreviation: 'GRAD', alternateSchoolNumber: null, lowGrade: 99, highGrade: 99, kind: null },
 ];
 
-export function schoolInfo(schoolNumber: number): SchoolInfo {
-  const s = DISTRICT_SCHOOLS.find((x) => x.schoolNumber === schoolNumber);
-  if (!s) throw new RangeError(`no generated school numbered ${schoolNumber}`);
-  return s;
-}
-
 /** PowerSchool's yearid: school year starting in 2026 → 36. */
 export function yearIdFor(schoolYearStart: number): number {
   return schoolYearStart - 1990;

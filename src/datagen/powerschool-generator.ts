@@ -15,10 +15,9 @@ import {
   type GuardianCore, type HouseholdBase,
 } from './powerschool-households.js';
 import { resolvePowerSchoolOptions, type PowerSchoolOptions, type PowerSchoolOptionsInput } from './powerschool-options.js';
-import { ID_BASE, buildPlan, type PlanContext, type TermRow } from './powerschool-plan.js';
+import { ID_BASE, buildPlan, studentCore, type PlanContext, type TermRow } from './powerschool-plan.js';
 import { POWERSCHOOL_DDL, POWERSCHOOL_TABLES, POWERSCHOOL_VIEWS } from './powerschool-schema.js';
 import { scheduleFor, studentDates, studentDemographics, studentIdentity } from './powerschool-students.js';
-import { studentCore } from './powerschool-plan.js';
 import { isoDate } from './date-util.js';
 import type { SeedPart } from './prng.js';
 import type { Cell, Dataset, GeneratedRow } from './table-def.js';
@@ -191,7 +190,7 @@ function* households(ctx: PlanContext): Generator<HouseholdBase> {
 const personSlot = (h: number, k: number): number => h * 8 + k;
 
 // Each contact table takes only the guardian parts it needs (they come from separate PRNG streams),
-// so the ten passes over households stay cheap.
+// so the nine passes (one per table) stay cheap.
 function* contactRows(ctx: PlanContext): Generator<GeneratedRow> {
   const { seed } = ctx;
   const names = ctx.options.names;

@@ -3,8 +3,7 @@
  * PERSON is a contact of several students, as in a real district.
  */
 import {
-  ADDRESS_TYPE_CODES, CITIES, EMAIL_TYPE_CODES, LANGUAGE_CODES, PHONE_TYPE_CODES, RELATIONSHIP_CODES, STATE_CODES,
-  STREETS,
+  CITIES, EMAIL_TYPE_CODES, LANGUAGE_CODES, PHONE_TYPE_CODES, RELATIONSHIP_CODES, STATE_CODES, STREETS,
 } from './powerschool-catalog.js';
 import { drawName, drawNameKind, type NameOptions, type PersonName } from './name-pools.js';
 import { asciiSlug } from './powerschool-plan.js';
@@ -62,10 +61,6 @@ export interface HouseholdBase {
   homePhone: Phone;
   guardianCount: number;
   firstParent: 'Mother' | 'Father';
-}
-
-export interface Household extends HouseholdBase {
-  guardians: Guardian[];
 }
 
 /** Student `i` shares the household of `i - 1` when flagged (never chains beyond one step). */
@@ -180,17 +175,3 @@ export function guardianEmails(seed: SeedPart, base: HouseholdBase, core: Guardi
   }
   return emails;
 }
-
-/** The whole household with every guardian detail. */
-export function household(seed: SeedPart, index: number, names: NameOptions): Household {
-  const base = householdBase(seed, index, names);
-  const guardians: Guardian[] = [];
-  for (let k = 0; k < base.guardianCount; k++) {
-    const core = guardianCore(seed, base, k, names);
-    const addr = guardianAddresses(seed, base, k);
-    guardians.push({ ...core, ...addr, phones: guardianPhones(seed, base, k, addr.separate), emails: guardianEmails(seed, base, core) });
-  }
-  return { ...base, guardians };
-}
-
-export { ADDRESS_TYPE_CODES };

@@ -4,7 +4,7 @@
  * are derived per student from keyed PRNG streams and never held all at once.
  */
 import {
-  DISTRICT_SCHOOLS, courseCatalog, schoolFirstDay, termSlotsFor, termTemplates, yearIdFor,
+  DISTRICT_SCHOOLS, GRADUATED_SCHOOL_NUMBER, courseCatalog, schoolFirstDay, termSlotsFor, termTemplates, yearIdFor,
   yearTermAbbreviation, yearTermName, ROOMS_SPECIAL,
   type CourseInfo, type SchoolInfo, type SchoolKind, type TermSlot,
 } from './powerschool-catalog.js';
@@ -153,8 +153,7 @@ export function studentCore(cc: CoreContext, index: number): StudentCore {
   const elementarySchool = rng.weighted<number>([[1, 0.4], [2, 0.35], [3, 0.25]]);
   const forcedKind = forcedKinds.get(index) ?? null;
   if (forcedKind !== null) enrollStatus = 0;
-  let schoolNumber = grade <= 5 ? elementarySchool : grade <= 8 ? 4 : 5;
-  if (enrollStatus === 3) schoolNumber = 999999;
+  const schoolNumber = enrollStatus === 3 ? GRADUATED_SCHOOL_NUMBER : schoolForGrade(grade, elementarySchool);
   // student_number: a bijection of the index onto 100000–999999, so it is unique and its order
   // differs from the internal id's order.
   const studentNumber = 100_000 + ((index * 7919 + cc.studentNumberOffset) % 900_000);
@@ -311,8 +310,7 @@ export function buildPlan(seed: SeedPart, students: number, schoolYearStart: num
   const sectionIndex = new Map<string, SectionRow[]>();
   for (const spec of specs) {
     const rng = Prng.for(seed, 'section', spec.yearid, spec.school, spec.course.courseNumber, spec.slot, spec.n);
-    const term = termIndex.get(termKey(spec.yearid, spec.school, spec.slot));
-    if (!term) throw new Error(`plan: no term ${spec.slot} for school ${spec.school} year ${spec.yearid}`);
+    const term = termFor({ termIndex }, spec.yearid, spec.school, spec.slot);
     const teachers = teacherStaff.get(spec.school) ?? [];
     const teacher = spec.course.role === 'office' ? (officeStaff.get(spec.school) as number) : rng.pick(teachers);
     const roomRoll = rng.next();
@@ -348,7 +346,7 @@ export function buildPlan(seed: SeedPart, students: number, schoolYearStart: num
   };
 }
 
-export function termFor(ctx: PlanContext, yearid: number, school: number, slot: TermSlot): TermRow {
+export function termFor(ctx: Pick<PlanContext, 'termIndex'>, yearid: number, school: number, slot: TermSlot): TermRow {
   const t = ctx.termIndex.get(termKey(yearid, school, slot));
   if (!t) throw new Error(`plan: no term ${slot} for school ${school} year ${yearid}`);
   return t;

@@ -5,7 +5,7 @@ import {
 } from './powerschool-catalog.js';
 import { drawName, drawNameKind, type PersonName } from './name-pools.js';
 import {
-  ORPHAN_TEACHER_ID, schoolForGrade, schoolKindForGrade, sectionsFor, studentCore, termFor,
+  ORPHAN_TEACHER_ID, schoolForGrade, schoolKindForGrade, sectionsFor, termFor,
   type PlanContext, type SectionRow, type StudentCore,
 } from './powerschool-plan.js';
 import { householdBase, householdOf, type HouseholdBase } from './powerschool-households.js';
@@ -39,14 +39,6 @@ export interface StudentDemographics {
   lepRows: (number | null)[];
   /** undefined = no U_DEF_EXT_STUDENTS0 row. */
   custom: { ethnicity: string | null; race: string | null; lep: string | null } | undefined;
-}
-
-export type StudentFull = StudentCore & StudentDates & StudentIdentity & StudentDemographics;
-
-/** Everything about one student (each part has its own PRNG stream; tables use only the part they need). */
-export function studentFull(ctx: PlanContext, index: number): StudentFull {
-  const core = studentCore(ctx, index);
-  return { ...core, ...studentDates(ctx, core), ...studentIdentity(ctx, core), ...studentDemographics(ctx, core) };
 }
 
 export function studentDates(ctx: PlanContext, core: StudentCore): StudentDates {
@@ -162,7 +154,7 @@ interface Placement {
   section: SectionRow;
 }
 
-/** Pick one schedule at a school for a school year; `count` positive sections. */
+/** One year's schedule at a school: usually the office course, every requirement (one course per group), then electives up to 6–9 courses. */
 function pickSchedule(ctx: PlanContext, rng: Prng, kind: SchoolKind, school: number, yearid: number): Placement[] {
   const catalog = courseCatalog(kind);
   const picks: CourseInfo[] = [];

@@ -86,7 +86,3 @@ export function renderDdl(tables: readonly TableDef[], views: readonly ViewDef[]
     ...tables.flatMap(createIndexSql),
   ];
 }
-
-export function tableByName(tables: readonly TableDef[], name: string): TableDef | undefined {
-  return tables.find((t) => t.name === name);
-}

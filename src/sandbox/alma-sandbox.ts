@@ -172,15 +172,13 @@ export async function startAlmaSandbox(opts: AlmaSandboxOptions): Promise<AlmaSa
     requestLog.push(entry);
     const json = u.searchParams.get('format') === 'json' || (req.headers.accept ?? '').toLowerCase().includes('application/json');
 
-    const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
-      entry.status = status;
-      sendJson(res, status, body, { 'x-exl-api-remaining': String(remaining), ...headers });
-    };
+    // Every answer carries the quota left, as Alma's gateway does.
+    const withRemaining = (headers: Record<string, string> = {}): Record<string, string> => ({ 'x-exl-api-remaining': String(remaining), ...headers });
     const fail = (f: AlmaFailure, headers: Record<string, string> = {}): void => {
       entry.status = f.status;
       entry.errorCode = f.code;
       const trackingId = `E01-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomBytes(6).toString('hex').toUpperCase()}`;
-      const common = { 'x-exl-api-remaining': String(remaining), ...headers };
+      const common = withRemaining(headers);
       if (json) {
         sendJson(res, f.status, { errorsExist: true, errorList: { error: [{ errorCode: f.code, errorMessage: f.message, trackingId }] }, result: null }, common);
       } else {
@@ -223,18 +221,18 @@ export async function startAlmaSandbox(opts: AlmaSandboxOptions): Promise<AlmaSa
           return;
         case 'http500':
           entry.status = 500;
-          sendText(res, 500, '<html><body>Internal Server Error</body></html>', 'text/html', { 'x-exl-api-remaining': String(remaining) });
+          sendText(res, 500, '<html><body>Internal Server Error</body></html>', 'text/html', withRemaining());
           return;
         case 'http503':
           entry.status = 503;
-          sendText(res, 503, '<html><body>Service Unavailable</body></html>', 'text/html', { 'x-exl-api-remaining': String(remaining), ...retryAfter });
+          sendText(res, 503, '<html><body>Service Unavailable</body></html>', 'text/html', withRemaining(retryAfter));
           return;
         case 'http429':
           fail({ status: 429, code: 'PER_SECOND_THRESHOLD', message: 'HTTP requests are more than allowed per second' }, retryAfter);
           return;
         case 'badjson':
           entry.status = 200;
-          sendText(res, 200, '{"total_record_count": 3, "course": [', 'application/json', { 'x-exl-api-remaining': String(remaining) });
+          sendText(res, 200, '{"total_record_count": 3, "course": [', 'application/json', withRemaining());
           return;
       }
     }
@@ -266,11 +264,13 @@ export async function startAlmaSandbox(opts: AlmaSandboxOptions): Promise<AlmaSa
     remaining--;
 
     const result = handle(routed, u.searchParams);
-    if ('failure' in result) fail(result.failure);
-    else if (result.status === 204) {
-      entry.status = 204;
-      res.writeHead(204, { 'x-exl-api-remaining': String(remaining) }).end();
-    } else send(result.status, result.body);
+    if ('failure' in result) {
+      fail(result.failure);
+      return;
+    }
+    entry.status = result.status;
+    if (result.status === 204) res.writeHead(204, withRemaining()).end();
+    else sendJson(res, result.status, result.body, withRemaining());
   };
 
   type Result = { status: number; body?: unknown } | { failure: AlmaFailure };
@@ -329,7 +329,7 @@ export async function startAlmaSandbox(opts: AlmaSandboxOptions): Promise<AlmaSa
       .filter((c) => terms.every((t) => fieldValues(c, t.field).some((v) => (exact ? eq(v, t.value) : contains(v, t.value)))))
       // Code-unit order, not localeCompare: Intl collation made a 15,000-course page sort stall
       // this server's event loop for most of a second, which showed up as bunched arrivals.
-      .sort((a, b) => direction * (cmp(String(sortKey(a, orderBy)), String(sortKey(b, orderBy))) || cmp(a.id, b.id)));
+      .sort((a, b) => direction * (cmp(sortKey(a, orderBy), sortKey(b, orderBy)) || cmp(a.id, b.id)));
     const offset = Number(offsetText);
     const page = hits.slice(offset, offset + Number(limitText));
     const body: Record<string, unknown> = {};

@@ -346,38 +346,34 @@ export async function startMoodleSandbox(opts: MoodleSandboxOptions): Promise<Mo
   // Lookups for large sites (the 2,000-course sync benchmark: a scan of every enrolment and a
   // user search per member cost ~3 ms of CPU per roster call). Rebuilt whenever the state's
   // arrays are replaced (enrol/unenrol and tests assign new arrays) or change length.
-  const index = {
-    users: null as MoodleUser[] | null,
-    usersLength: -1,
-    byId: new Map<number, MoodleUser>(),
-    enrolments: null as MoodleEnrolment[] | null,
-    enrolmentsLength: -1,
-    byCourse: new Map<number, MoodleEnrolment[]>(),
-  };
+  const usersById = indexOf(
+    () => state.users,
+    (users) => {
+      const byId = new Map<number, MoodleUser>();
+      // First wins, as Array.find did.
+      for (const u of users) if (!byId.has(u.id)) byId.set(u.id, u);
+      return byId;
+    },
+  );
+  const enrolmentsByCourse = indexOf(
+    () => state.enrolments,
+    (enrolments) => {
+      const byCourse = new Map<number, MoodleEnrolment[]>();
+      for (const e of enrolments) {
+        const list = byCourse.get(e.courseid);
+        if (list) list.push(e);
+        else byCourse.set(e.courseid, [e]);
+      }
+      return byCourse;
+    },
+  );
 
   function userById(id: number): MoodleUser | undefined {
-    if (index.users !== state.users || index.usersLength !== state.users.length) {
-      index.byId = new Map();
-      // First wins, as Array.find did.
-      for (const u of state.users) if (!index.byId.has(u.id)) index.byId.set(u.id, u);
-      index.users = state.users;
-      index.usersLength = state.users.length;
-    }
-    return index.byId.get(id);
+    return usersById().get(id);
   }
 
   function enrolmentsOfCourse(courseid: number): MoodleEnrolment[] {
-    if (index.enrolments !== state.enrolments || index.enrolmentsLength !== state.enrolments.length) {
-      index.byCourse = new Map();
-      for (const e of state.enrolments) {
-        const list = index.byCourse.get(e.courseid);
-        if (list) list.push(e);
-        else index.byCourse.set(e.courseid, [e]);
-      }
-      index.enrolments = state.enrolments;
-      index.enrolmentsLength = state.enrolments.length;
-    }
-    return index.byCourse.get(courseid) ?? [];
+    return enrolmentsByCourse().get(courseid) ?? [];
   }
 
   function requireCapability(fn: MoodleFunctionName): void {
@@ -531,30 +527,18 @@ export async function startMoodleSandbox(opts: MoodleSandboxOptions): Promise<Mo
       fields.length === 0 || fields.includes('enrolledcourses')
         ? [...new Set(state.enrolments.filter((e) => e.userid === user.id && !e.suspended).map((e) => e.courseid))]
         : [];
-    const full: Record<string, unknown> = {
-      id: user.id,
-      username: user.username,
-      firstname: user.firstname,
-      lastname: user.lastname,
-      fullname: `${user.firstname} ${user.lastname}`,
-      email: user.email,
-      department: '',
-      firstaccess: 0,
-      lastaccess: 0,
+    const full = userRecord(user, {
       lastcourseaccess: 0,
       description: '',
       descriptionformat: 1,
-      profileimageurlsmall: `${server!.url}theme/image.php/boost/core/1/u/f2`,
-      profileimageurl: `${server!.url}theme/image.php/boost/core/1/u/f1`,
+      ...profileImages(),
       groups: [],
       roles,
       enrolledcourses: activeCourseIds
         .map((id) => state.courses.find((c) => c.id === id))
         .filter((c): c is MoodleCourse => c !== undefined)
         .map((c) => ({ id: c.id, fullname: c.fullname, shortname: c.shortname })),
-    };
-    if (user.idnumber !== '') full.idnumber = user.idnumber;
-    if (user.email === '') delete full.email;
+    });
     if (fields.length === 0) return full;
     const out: Record<string, unknown> = { id: user.id, fullname: full.fullname };
     for (const f of fields) if (f in full) out[f] = full[f];
@@ -624,17 +608,8 @@ export async function startMoodleSandbox(opts: MoodleSandboxOptions): Promise<Mo
         return value !== '' && wanted.has(value);
       })
       .sort((a, b) => a.id - b.id);
-    return found.map((user) => {
-      const out: Record<string, unknown> = {
-        id: user.id,
-        username: user.username,
-        firstname: user.firstname,
-        lastname: user.lastname,
-        fullname: `${user.firstname} ${user.lastname}`,
-        email: user.email,
-        department: '',
-        firstaccess: 0,
-        lastaccess: 0,
+    return found.map((user) =>
+      userRecord(user, {
         auth: 'manual',
         suspended: false,
         confirmed: true,
@@ -644,13 +619,38 @@ export async function startMoodleSandbox(opts: MoodleSandboxOptions): Promise<Mo
         mailformat: 1,
         description: '',
         descriptionformat: 1,
-        profileimageurlsmall: `${server!.url}theme/image.php/boost/core/1/u/f2`,
-        profileimageurl: `${server!.url}theme/image.php/boost/core/1/u/f1`,
-      };
-      if (user.idnumber !== '') out.idnumber = user.idnumber;
-      if (user.email === '') delete out.email;
-      return out;
-    });
+        ...profileImages(),
+      }),
+    );
+  }
+
+  /**
+   * The fields both user answers share (user_get_user_details), then `extra`; `idnumber` only when
+   * set and `email` only when not empty, as Moodle copies them.
+   */
+  function userRecord(user: MoodleUser, extra: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      id: user.id,
+      username: user.username,
+      firstname: user.firstname,
+      lastname: user.lastname,
+      fullname: `${user.firstname} ${user.lastname}`,
+      email: user.email,
+      department: '',
+      firstaccess: 0,
+      lastaccess: 0,
+      ...extra,
+    };
+    if (user.idnumber !== '') out.idnumber = user.idnumber;
+    if (user.email === '') delete out.email;
+    return out;
+  }
+
+  function profileImages(): Record<string, string> {
+    return {
+      profileimageurlsmall: `${server!.url}theme/image.php/boost/core/1/u/f2`,
+      profileimageurl: `${server!.url}theme/image.php/boost/core/1/u/f1`,
+    };
   }
 
   function courseRecord(c: MoodleCourse): Record<string, unknown> {
@@ -932,6 +932,22 @@ function courseIdsOf(params: PhpMap): number[] {
   const value = params.get('value');
   if ((field === 'id' || field === 'ids') && typeof value === 'string') ids.push(...value.split(',').map((s) => cleanInt(s.trim())));
   return ids;
+}
+
+/** `build(list())`, rebuilt only when `list()` returns another array or its length changed. */
+function indexOf<T, I>(list: () => T[], build: (items: T[]) => I): () => I {
+  let seen: T[] | null = null;
+  let seenLength = -1;
+  let index: I | undefined;
+  return () => {
+    const items = list();
+    if (index === undefined || items !== seen || items.length !== seenLength) {
+      index = build(items);
+      seen = items;
+      seenLength = items.length;
+    }
+    return index;
+  };
 }
 
 function normaliseBasePath(p: string): string {

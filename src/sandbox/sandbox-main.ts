@@ -1,14 +1,15 @@
-import { mkdir, writeFile, rename, access } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { access, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { JobConfig, NamedConnection, SandboxConfig } from '../config/config-types.js';
-import { buildMoodleFixture, MOODLE_ROLES } from '../datagen/moodle-fixture.js';
+import { buildMoodleFixture, MOODLE_ROLES, STUDENT_ROLE_ID } from '../datagen/moodle-fixture.js';
 import { buildAlmaFixture } from '../datagen/alma-fixture.js';
 import { writeCemExport } from '../datagen/cem-generator.js';
 import type { AcademicTerm } from '../datagen/powercampus-generator.js';
+import { writeFileAtomic } from '../runner/atomic-write.js';
 import { compactDate, localDate } from '../util/dates.js';
 import { createMoodleState, startMoodleSandbox } from './moodle-sandbox.js';
 import { startAlmaSandbox, type AlmaCourse as SandboxAlmaCourse } from './alma-sandbox.js';
+import { sendText, startSandboxServer, type SandboxServer } from './sandbox-server.js';
 import { startSmtpSandbox } from './smtp-sandbox.js';
 
 /**
@@ -54,7 +55,8 @@ async function main(init: SandboxInit): Promise<SandboxReady> {
     const syncJob = Object.values(jobs).find((j) => j.type === 'moodle-enrollments' && j.params.moodle === m.connection);
     const source = syncJob ? connections[String(syncJob.params.source)] : undefined;
     if (!syncJob || source?.type !== 'pglite' || source.dataset !== 'powercampus') {
-      throw new Error(`sandbox.moodle: expected a moodle-enrollments job using connection ${m.connection} with a pglite powercampus source`);
+      const found = syncJob ? `its source '${String(syncJob.params.source)}' is ${describeConnection(source)}` : 'no such job';
+      throw new Error(`sandbox.moodle: expected a moodle-enrollments job using connection ${m.connection} with a pglite powercampus source; found ${found}`);
     }
     const fx = buildMoodleFixture({
       seed: source.seed,
@@ -67,7 +69,8 @@ async function main(init: SandboxInit): Promise<SandboxReady> {
       courses: fx.courses.map((c) => ({ id: c.id, shortname: c.shortname, fullname: c.fullname, category: c.categoryid, idnumber: c.idnumber })),
       users: fx.users.map((u) => ({ id: u.id, username: u.username, firstname: u.firstname, lastname: u.lastname, email: u.email, idnumber: u.idnumber })),
       enrolments: fx.enrolments.map((e) => ({ userid: e.userid, courseid: e.courseid, roleid: e.roleid, suspended: e.status === 1 })),
-      roles: MOODLE_ROLES.map((r, i) => ({ id: r.id, shortname: r.shortname, name: r.id === 5 ? '' : r.name, sortorder: i + 1 })),
+      // student is a standard role, which Moodle stores with an empty name (see DEFAULT_MOODLE_ROLES).
+      roles: MOODLE_ROLES.map((r, i) => ({ id: r.id, shortname: r.shortname, name: r.id === STUDENT_ROLE_ID ? '' : r.name, sortorder: i + 1 })),
     });
     const site = await startMoodleSandbox({ token: m.token, state, port: m.port, sitename: 'sisrelay demo Moodle' });
     closers.push(() => site.close());
@@ -79,7 +82,8 @@ async function main(init: SandboxInit): Promise<SandboxReady> {
     const loadJob = Object.values(jobs).find((j) => j.type === 'leganto-courses' && j.params.alma === a.connection);
     const drop = loadJob ? connections[String(loadJob.params.source)] : undefined;
     if (!loadJob || drop?.type !== 'local') {
-      throw new Error(`sandbox.alma: expected a leganto-courses job using connection ${a.connection} with a local source directory`);
+      const found = loadJob ? `its source '${String(loadJob.params.source)}' is ${describeConnection(drop)}` : 'no such job';
+      throw new Error(`sandbox.alma: expected a leganto-courses job using connection ${a.connection} with a local source directory; found ${found}`);
     }
     const zone = loadJob.timezone;
     const dir = resolve(drop.path, String(loadJob.params.sourceDir).replace(/^\/+/, ''));
@@ -93,9 +97,8 @@ async function main(init: SandboxInit): Promise<SandboxReady> {
       const path = join(dir, `${name}.csv`);
       if (await exists(path)) return path;
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      const tmp = `${path}.tmp-${process.pid}`;
-      await writeCemExport(tmp, { seed: cem.seed, rows: cem.rows, date: localDate(now, zone), encoding: 'latin1', includeMalformed: true });
-      await rename(tmp, path);
+      // writeCemExport writes under a dot-name the job's pattern cannot match, then renames.
+      await writeCemExport(path, { seed: cem.seed, rows: cem.rows, date: localDate(now, zone), encoding: 'latin1', includeMalformed: true });
       return path;
     };
     const first = await writeToday();
@@ -122,7 +125,7 @@ async function main(init: SandboxInit): Promise<SandboxReady> {
 
   if (sandbox.slack) {
     const hook = await startWebhookSink(sandbox.slack.port, sandbox.slack.dir);
-    closers.push(() => new Promise<void>((r) => hook.close(() => r())));
+    closers.push(() => hook.close());
     services.push(`Slack webhook on 127.0.0.1:${sandbox.slack.port} writing ${sandbox.slack.dir}`);
   }
 
@@ -135,26 +138,28 @@ async function main(init: SandboxInit): Promise<SandboxReady> {
   return { services };
 }
 
-/** Slack incoming-webhook stand-in: answers "ok" and keeps each payload as a JSON file. */
-async function startWebhookSink(port: number, dir: string): Promise<Server> {
+/**
+ * Slack incoming-webhook stand-in: answers "ok" and keeps each payload as a JSON file (alerts can
+ * name students, so 0600, written atomically so a reader never sees half a payload).
+ */
+async function startWebhookSink(port: number, dir: string): Promise<SandboxServer> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   let n = 0;
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const name = `${new Date().toISOString().replace(/[:.]/g, '')}-${String(++n).padStart(4, '0')}.json`;
-      writeFile(join(dir, name), Buffer.concat(chunks), { mode: 0o600 }).then(
-        () => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'),
-        () => res.writeHead(500).end('write failed'),
-      );
-    });
-  });
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(port, '127.0.0.1', () => ok());
-  });
-  return server;
+  return startSandboxServer(async (_req, res, body) => {
+    const name = `${new Date().toISOString().replace(/[:.]/g, '')}-${String(++n).padStart(4, '0')}.json`;
+    try {
+      await writeFileAtomic(join(dir, name), body);
+    } catch {
+      sendText(res, 500, 'write failed', 'text/plain');
+      return;
+    }
+    sendText(res, 200, 'ok', 'text/plain');
+  }, { port });
+}
+
+function describeConnection(c: NamedConnection | undefined): string {
+  if (!c) return 'not a defined connection';
+  return c.type === 'pglite' ? `a pglite ${c.dataset} connection` : `a ${c.type} connection`;
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SMTPServer } from 'smtp-server';
+import { writeFileAtomic } from '../runner/atomic-write.js';
 
 /**
  * The demo's stand-in for the district mail relay: an SMTP server on loopback that stores every
@@ -83,11 +84,8 @@ export async function startSmtpSandbox(opts: SmtpSandboxOptions): Promise<SmtpSa
   async function store(data: Buffer): Promise<void> {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
     const name = `${stamp}-${String(++seq).padStart(4, '0')}-${randomBytes(3).toString('hex')}.eml`;
-    const tmp = path.join(opts.maildir, `.${name}.tmp`);
     const final = path.join(opts.maildir, name);
-    await writeFile(tmp, data, { mode: 0o600, flag: 'wx' });
-    await chmod(tmp, 0o600); // a permissive umask must not widen it
-    await rename(tmp, final);
+    await writeFileAtomic(final, data);
     files.push(final);
     for (const w of [...waiters]) w();
   }
