@@ -2,6 +2,7 @@ import { siblingModule } from '../../util/module-url.js';
 import { SQL_CONNECTION_TYPES, FILE_CONNECTION_TYPES } from '../../config/config-types.js';
 import type { ConfigProblem } from '../../config/config-types.js';
 import type { JobTypeDescriptor } from '../job-types.js';
+import { isPlainFileName } from '../shared/local-output.js';
 
 export const DEFAULT_TEST_NAMES = ['use', 'user', 'teststudent', 'test student', 'testtt', 'testtest', 'karentest', 'tester'];
 export const DEFAULT_RACE_MAP: Record<string, string> = { '12': 'I', '13': 'A', '14': 'B', '15': 'P', '16': 'W', '17': 'M' };
@@ -36,7 +37,7 @@ export function validateCleverParams(p: CleverParams): ConfigProblem[] {
       problems.push({ path: `raceMap.${code}`, message: `expected a value without TAB or line breaks (the file is unquoted TSV), found ${JSON.stringify(letter)}` });
     }
   }
-  if (/[/\\]/.test(p.fileName) || p.fileName === '.' || p.fileName === '..') {
+  if (!isPlainFileName(p.fileName)) {
     problems.push({ path: 'fileName', message: `expected a plain file name (put directories in remoteDir), found ${JSON.stringify(p.fileName)}` });
   }
   return problems;

@@ -60,14 +60,7 @@ export interface DeleteCheckOptions {
   onVerdict(row: CourseRow, verdict: DeleteVerdict): void;
 }
 
-/** Check every DELETE row; returns verdicts by course code. Fails on the first Alma failure. */
-export async function checkDeletes(alma: AlmaClient, rows: Iterable<CourseRow>, opts: DeleteCheckOptions): Promise<Map<string, DeleteVerdict>> {
-  const verdicts = new Map<string, DeleteVerdict>();
-  const deletes = [...rows].filter((r) => r.operation === 'DELETE');
-  await runBounded(deletes, opts.concurrency, opts.signal, async (row) => {
-    const verdict = await checkDelete(alma, row.courseCode);
-    verdicts.set(row.courseCode, verdict);
-    opts.onVerdict(row, verdict);
-  });
-  return verdicts;
+/** Check each DELETE row, handing every verdict to `onVerdict`. Fails on the first Alma failure. */
+export async function checkDeletes(alma: AlmaClient, deletes: readonly CourseRow[], opts: DeleteCheckOptions): Promise<void> {
+  await runBounded(deletes, opts.concurrency, opts.signal, async (row) => opts.onVerdict(row, await checkDelete(alma, row.courseCode)));
 }

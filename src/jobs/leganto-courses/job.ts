@@ -3,7 +3,7 @@ import { SisrelayError } from '../../errors/sisrelay-error.js';
 import type { FileRecord } from '../../runner/run-record.js';
 import { stamp14 } from '../../util/dates.js';
 import type { JobContext, JobModule } from '../job-types.js';
-import { pullTodaysExport, transformExport } from '../leganto-shared/cem-input.js';
+import { pullTodaysExport, rejectRow, transformExport } from '../leganto-shared/cem-input.js';
 import type { CourseTransform } from '../leganto-shared/course-transform.js';
 import { rulesFromParams } from '../leganto-shared/leganto-rules.js';
 import { openAlma } from '../leganto-shared/open-alma.js';
@@ -26,10 +26,7 @@ const job: JobModule<LegantoCoursesParams> = {
     const { transform, rowsRead } = await transformExport(ctx, cemPath, p.encoding, rules);
     const deletes = await verifyDeletes(ctx, p, transform);
 
-    const loaderFile = await writeLoaderFile(ctx.filesDir, `${stamp}.txt`, transform.rows.values(), rules.columns, ctx.report, (row, reason) => {
-      ctx.log.warn(`line ${row.line}: rejected ${row.courseCode}: ${reason}`);
-      transform.reject(row.line, row.courseCode, reason);
-    });
+    const loaderFile = await writeLoaderFile(ctx.filesDir, `${stamp}.txt`, transform.rows.values(), rules.columns, ctx.report, (row, reason) => rejectRow(ctx, transform, row, reason));
     await writeRejectsReport(ctx.filesDir, `rejects_${stamp}.csv`, transform.rejects, ctx.report);
 
     ctx.report.count('rows_read', rowsRead);
@@ -40,7 +37,6 @@ const job: JobModule<LegantoCoursesParams> = {
     ctx.report.count('deletes_checked', deletes.checked);
     ctx.report.count('deletes_dropped', deletes.dropped);
     ctx.report.count('rows_written', loaderFile.rows ?? 0);
-    ctx.report.count('alma_calls', deletes.almaCalls);
 
     await push(ctx, p, loaderFile);
   },
@@ -51,14 +47,16 @@ export default job;
 interface DeleteSummary {
   checked: number;
   dropped: number;
-  almaCalls: number;
 }
 
 /** Ask Alma about every DELETE row and take out the ones Alma must not receive. */
 async function verifyDeletes(ctx: JobContext, p: LegantoCoursesParams, transform: CourseTransform): Promise<DeleteSummary> {
   const pending = [...transform.rows.values()].filter((r) => r.operation === 'DELETE');
-  if (pending.length === 0) return { checked: 0, dropped: 0, almaCalls: 0 };
-  const { alma, conn, peakPerSecond } = await openAlma(ctx, p.alma);
+  if (pending.length === 0) {
+    ctx.report.count('alma_calls', 0);
+    return { checked: 0, dropped: 0 };
+  }
+  const { alma, conn, reportCalls } = await openAlma(ctx, p.alma);
   let dropped = 0;
   try {
     await checkDeletes(alma, pending, {
@@ -73,10 +71,9 @@ async function verifyDeletes(ctx: JobContext, p: LegantoCoursesParams, transform
       },
     });
   } finally {
-    ctx.report.count('alma_calls', alma.callCount);
-    ctx.report.count('alma_peak_per_second', peakPerSecond());
+    reportCalls();
   }
-  return { checked: pending.length, dropped, almaCalls: alma.callCount };
+  return { checked: pending.length, dropped };
 }
 
 function describeVerdict(v: DeleteVerdict): string {

@@ -3,6 +3,7 @@ import { FILE_CONNECTION_TYPES } from '../../config/config-types.js';
 import type { ConfigProblem } from '../../config/config-types.js';
 import type { ConnectionUse, JobTypeDescriptor } from '../job-types.js';
 import { legantoRuleParamsSchema, validateLegantoRuleParams, type LegantoRuleParams } from '../leganto-shared/rule-params.js';
+import { isPlainFileName } from '../shared/local-output.js';
 
 export const legantoRolloverParamsSchema = {
   source: { doc: 'sftp (or local) connection holding the CEM export.', format: 'nonempty-string', default: 'cem-sftp' },
@@ -80,7 +81,7 @@ export const legantoRolloverReport: JobTypeDescriptor<LegantoRolloverParams> = {
     if (!p.fileName.includes('{YYYYMMDDHHMMSS}')) {
       problems.push({ path: 'fileName', message: `expected a name holding {YYYYMMDDHHMMSS} so each day's report has its own name, found ${JSON.stringify(p.fileName)}` });
     }
-    if (/[/\\\0]/.test(p.fileName)) problems.push({ path: 'fileName', message: `expected a plain file name without directory parts, found ${JSON.stringify(p.fileName)}` });
+    if (!isPlainFileName(p.fileName)) problems.push({ path: 'fileName', message: `expected a plain file name without directory parts, found ${JSON.stringify(p.fileName)}` });
     return problems;
   },
   module: siblingModule(import.meta.url, './job'),

@@ -2,7 +2,7 @@ import type { FileRecord } from '../../runner/run-record.js';
 import { sendMail } from '../../notify/mailer.js';
 import { stamp14 } from '../../util/dates.js';
 import type { JobContext, JobModule } from '../job-types.js';
-import { pullTodaysExport, transformExport } from '../leganto-shared/cem-input.js';
+import { pullTodaysExport, rejectRow, transformExport } from '../leganto-shared/cem-input.js';
 import type { CourseTransform } from '../leganto-shared/course-transform.js';
 import { rulesFromParams } from '../leganto-shared/leganto-rules.js';
 import { openAlma } from '../leganto-shared/open-alma.js';
@@ -33,10 +33,7 @@ const job: JobModule<LegantoRolloverParams> = {
     const rollovers = await confirmRollovers(ctx, p, candidates);
 
     const name = p.fileName.replace('{YYYYMMDDHHMMSS}', stamp);
-    const report = await writeLoaderFile(ctx.filesDir, name, rollovers, rules.columns, ctx.report, (row, reason) => {
-      ctx.log.warn(`line ${row.line}: rejected ${row.courseCode}: ${reason}`);
-      transform.reject(row.line, row.courseCode, reason);
-    });
+    const report = await writeLoaderFile(ctx.filesDir, name, rollovers, rules.columns, ctx.report, (row, reason) => rejectRow(ctx, transform, row, reason));
     await writeRejectsReport(ctx.filesDir, `rejects_${stamp}.csv`, transform.rejects, ctx.report);
 
     ctx.report.count('rows_read', rowsRead);
@@ -63,10 +60,7 @@ function findCandidates(ctx: JobContext, transform: CourseTransform): Candidate[
   for (const row of transform.rows.values()) {
     const check = copyCourseOf(row);
     if (check.kind === 'candidate') out.push({ row, sln: check.sln, year: check.year });
-    else if (check.kind === 'invalid') {
-      ctx.log.warn(`line ${row.line}: rejected ${row.courseCode}: ${check.reason}`);
-      transform.reject(row.line, row.courseCode, check.reason);
-    }
+    else if (check.kind === 'invalid') rejectRow(ctx, transform, row, check.reason);
   }
   return out;
 }
@@ -77,7 +71,7 @@ async function confirmRollovers(ctx: JobContext, p: LegantoRolloverParams, candi
     ctx.report.count('alma_calls', 0);
     return [];
   }
-  const { alma, conn, peakPerSecond } = await openAlma(ctx, p.alma);
+  const { alma, conn, reportCalls } = await openAlma(ctx, p.alma);
   const lookup = new CopyCourseLookup(alma, { mode: p.courseCache, concurrency: conn.concurrency, signal: ctx.signal, log: ctx.log });
   try {
     const slnsByYear = new Map<string, Set<string>>();
@@ -117,8 +111,7 @@ async function confirmRollovers(ctx: JobContext, p: LegantoRolloverParams, candi
     ctx.report.count('alma_list_pages', lookup.pages);
     return rows;
   } finally {
-    ctx.report.count('alma_calls', alma.callCount);
-    ctx.report.count('alma_peak_per_second', peakPerSecond());
+    reportCalls();
   }
 }
 

@@ -11,8 +11,9 @@ import type { CourseRow } from '../leganto-shared/loader-row.js';
  * the copy course cannot be told apart: no rollover. A unique copy course that has reading lists
  * makes the row a ROLLOVER from it (Old Course Code = its code, Old Course Section ID = the SLN).
  *
- * The same rule holds whether the year's course list was fetched (YearIndex) or each candidate
- * was searched (matchFromSearches), so the choice between the two is only about call counts.
+ * The same rule (decideMatch) holds whether the year's course list was fetched (YearIndex) or
+ * each candidate was searched (searchHits), so the choice between the two is only about call
+ * counts.
  */
 
 export type CopyCourseCheck =

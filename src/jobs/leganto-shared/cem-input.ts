@@ -1,8 +1,11 @@
+import type { InputEncoding } from '../../adapters/csv/delimited-reader.js';
 import { compactDate } from '../../util/dates.js';
 import type { JobContext } from '../job-types.js';
+import { cancelCheck } from '../shared/cancel-check.js';
 import { outputPath } from '../shared/local-output.js';
 import { CourseTransform, type TransformEvent } from './course-transform.js';
 import type { LegantoRules } from './leganto-rules.js';
+import type { CourseRow } from './loader-row.js';
 import { pullCemExport } from './pull-cem-export.js';
 import { readCemExport } from './read-cem-export.js';
 import { postStageNotice } from './slack-notice.js';
@@ -42,13 +45,12 @@ export interface TransformedExport {
   rowsRead: number;
 }
 
-export async function transformExport(ctx: JobContext, path: string, encoding: 'latin1' | 'windows-1252' | 'utf-8', rules: LegantoRules): Promise<TransformedExport> {
+export async function transformExport(ctx: JobContext, path: string, encoding: InputEncoding, rules: LegantoRules): Promise<TransformedExport> {
   const transform = new CourseTransform(rules);
   const reader = readCemExport(path, encoding);
-  let n = 0;
+  const tick = cancelCheck(ctx.signal);
   for await (const { line, record } of reader) {
-    // A cancelled run stops between rows rather than after the whole file.
-    if ((++n & 1023) === 0) ctx.signal.throwIfAborted();
+    tick();
     logEvent(ctx, transform.add(record, line));
   }
   for (const problem of reader.problems) logEvent(ctx, transform.reject(problem.line, '', `malformed CSV line: ${problem.reason}`));
@@ -63,6 +65,11 @@ export async function transformExport(ctx: JobContext, path: string, encoding: '
       `${transform.counts.skippedStatus} skipped by status, ${transform.counts.skippedPrefix} skipped by prefix, ${transform.counts.rejected} rejected`,
   );
   return { transform, rowsRead: reader.records + reader.problemCount };
+}
+
+/** Reject a row after the transform (refused by the loader-file writer, an unusable copy course), logged like the transform's own rejects. */
+export function rejectRow(ctx: JobContext, transform: CourseTransform, row: CourseRow, reason: string): void {
+  logEvent(ctx, transform.reject(row.line, row.courseCode, reason));
 }
 
 function logEvent(ctx: JobContext, e: TransformEvent): void {

@@ -123,11 +123,9 @@ export function interpretCemRecord(record: CemRecord, line: number, rules: Legan
 
 /** `2018-08-13 00:00:00.000000000` → the date part in `pattern`; null when it is no calendar date. */
 export function loaderDate(timestamp: string, pattern: string): string | null {
-  const datePart = timestamp.split(' ', 1)[0] ?? '';
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(datePart)) return null;
   try {
-    return formatYmd(datePart, pattern);
+    return formatYmd(timestamp.split(' ', 1)[0] ?? '', pattern);
   } catch {
-    return null; // 2026-02-30 and friends
+    return null; // not YYYY-MM-DD, or 2026-02-30 and friends
   }
 }

@@ -53,7 +53,7 @@ export function rulesFromParams(p: LegantoRuleParams, report?: ReportPlacementPa
     list.push([suffix, code]);
     terms.set(term, list);
   }
-  for (const list of terms.values()) list.sort((a, b) => b[0].length - a[0].length || a[0].localeCompare(b[0]));
+  for (const list of terms.values()) list.sort(longestKeyFirst);
   return {
     skipStatuses: new Set(p.skipStatuses),
     deleteStatuses: new Set(p.deleteStatuses),
@@ -83,6 +83,11 @@ function live(map: Record<string, string>): Array<[string, string]> {
   return Object.entries(map).filter(([, v]) => v !== '');
 }
 
+/** Prefix/suffix tables are searched in this order, so the most specific key wins; ties by key keep it independent of config order. */
+function longestKeyFirst(a: readonly [string, string], b: readonly [string, string]): number {
+  return b[0].length - a[0].length || a[0].localeCompare(b[0]);
+}
+
 function byLongestKey(map: Record<string, string>): Array<readonly [string, string]> {
-  return live(map).sort((a, b) => b[0].length - a[0].length || a[0].localeCompare(b[0]));
+  return live(map).sort(longestKeyFirst);
 }

@@ -1,4 +1,4 @@
-import { readDelimited, type DelimitedReader } from '../../adapters/csv/delimited-reader.js';
+import { readDelimited, type DelimitedReader, type InputEncoding } from '../../adapters/csv/delimited-reader.js';
 import { CEM_COLUMNS } from './cem-row.js';
 
 /**
@@ -6,7 +6,7 @@ import { CEM_COLUMNS } from './cem-row.js';
  * `encoding` unless the file starts with a UTF-8 BOM. Malformed lines end up in the reader's
  * `problems` (line + reason) and reading goes on; a missing CEM column refuses the whole file.
  */
-export function readCemExport(path: string, encoding: 'latin1' | 'windows-1252' | 'utf-8'): DelimitedReader {
+export function readCemExport(path: string, encoding: InputEncoding): DelimitedReader {
   return readDelimited(path, {
     encoding: 'auto-bom',
     fallbackEncoding: encoding,

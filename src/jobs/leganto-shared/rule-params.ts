@@ -181,8 +181,13 @@ export function validateLegantoRuleParams(p: LegantoRuleParams): ConfigProblem[]
   if (tokens.length > 0) {
     problems.push({ path: 'dateFormat', message: `expected a pattern holding YYYY, MM and DD (such as "DD-MM-YYYY"), found ${JSON.stringify(p.dateFormat)} without ${tokens.join(', ')}` });
   }
-  if (/[\t\r\n]/.test(p.dateFormat) || /[\t\r\n]/.test(p.missingCourseId)) {
-    problems.push({ path: /[\t\r\n]/.test(p.dateFormat) ? 'dateFormat' : 'missingCourseId', message: 'expected no TAB or line break (the loader file is tab-separated without quoting)' });
+  for (const [name, value] of [
+    ['dateFormat', p.dateFormat],
+    ['missingCourseId', p.missingCourseId],
+  ] as const) {
+    if (/[\t\r\n]/.test(value)) {
+      problems.push({ path: name, message: `expected no TAB or line break (the loader file is tab-separated without quoting), found ${JSON.stringify(value)}` });
+    }
   }
   const valueTables: Array<[string, Record<string, string>]> = [
     ['campusDepartments', p.campusDepartments],

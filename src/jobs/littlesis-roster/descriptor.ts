@@ -2,6 +2,7 @@ import { siblingModule } from '../../util/module-url.js';
 import { SQL_CONNECTION_TYPES, FILE_CONNECTION_TYPES } from '../../config/config-types.js';
 import type { ConfigProblem } from '../../config/config-types.js';
 import type { JobTypeDescriptor } from '../job-types.js';
+import { isPlainFileName } from '../shared/local-output.js';
 
 export const littlesisParamsSchema = {
   source: { doc: 'PowerSchool connection (oracle in production).', format: 'nonempty-string', default: 'powerschool' },
@@ -26,7 +27,7 @@ export type LittlesisParams = {
 /** remotePath must name a file (its base name is also the local copy's name). */
 export function validateLittlesisParams(p: LittlesisParams): ConfigProblem[] {
   const base = p.remotePath.split('/').pop() ?? '';
-  if (base === '' || base === '.' || base === '..' || p.remotePath.includes('\\')) {
+  if (!isPlainFileName(base) || p.remotePath.includes('\\')) {
     return [{ path: 'remotePath', message: `expected a path ending in a file name such as littlesis_roster.csv, found ${JSON.stringify(p.remotePath)}` }];
   }
   return [];

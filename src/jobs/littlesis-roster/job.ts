@@ -4,8 +4,9 @@ import { SisrelayError } from '../../errors/sisrelay-error.js';
 import type { JobContext, JobModule } from '../job-types.js';
 import { checkExtractDrop } from '../powerschool-shared/extract-checks.js';
 import { connectEarly, deliverReplace } from '../powerschool-shared/deliver.js';
-import { cancelCheck, queryRows } from '../powerschool-shared/query-rows.js';
+import { queryRows } from '../powerschool-shared/query-rows.js';
 import { countValue } from '../powerschool-shared/sql-values.js';
+import { cancelCheck } from '../shared/cancel-check.js';
 import { outputPath, recordFile } from '../shared/local-output.js';
 import type { LittlesisParams } from './descriptor.js';
 import { ACTIVE_STUDENTS_SQL, ROSTER_SQL, TERM_YEAR_SQL } from './sql.js';
@@ -16,9 +17,9 @@ import { LITTLESIS_HEADER, RosterFormatter, localNowStamp, pickTermYear, yearTer
  *
  * extract: term year (1 statement), active-student count (1), roster join (1, streamed; rows
  * without a teacher e-mail are counted and left out here);
- * transform: rosterRecord() per row; load: putReplace into the login directory.
+ * transform: RosterFormatter.record() per row; load: putReplace into the login directory.
  *
- * Counts: students (active students), rows_written, enrollments_dropped_no_teacher,
+ * Counts: term_year, students (active students), rows_written, enrollments_dropped_no_teacher,
  * students_with_rows, queries, and rows_rejected_encoding when windows-1252 cannot hold a value.
  * Guard: students and rows_written against the last successful run.
  */

@@ -79,9 +79,10 @@ export type RosterOutcome =
 
 /**
  * One joined row → the 16 fields, or 'no-teacher' when the enrollment has no teacher e-mail
- * (attendance/commons sections; the original skipped them). The SQL already leaves out NULL and
- * empty e-mails; a blank one ('  ') is caught here, so the same data gives the same file on
- * every database (Oracle stores '' as NULL).
+ * (attendance/commons sections; the original skipped them). The statement returns those rows too
+ * (counting them here is cheaper than a second query); NULL, empty and blank ('  ') e-mails are
+ * all caught here, so the same data gives the same file on every database (Oracle stores '' as
+ * NULL).
  *
  * NULL room, course name, section, expression or date → empty field (the original wrote `None`).
  * Student e-mail is synthesised as student number + suffix, as the original did.

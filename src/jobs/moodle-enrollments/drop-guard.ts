@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../errors/error-codes.js';
+import { percent } from '../shared/extract-guard.js';
 import type { CourseOutcome } from './enrollment-diff.js';
 
 /**
@@ -36,16 +37,16 @@ export function checkDrops(courses: readonly CourseOutcome[], limits: DropGuardL
     reasons.push(`site: ${fmt(drops)} drops exceed dropGuard.maxCount ${fmt(limits.maxCount)} (${fmt(current)} current enrollments in the courses read)`);
   }
   if (current > 0 && drops / current > limits.maxShare) {
-    reasons.push(`site: ${fmt(drops)} drops of ${fmt(current)} current enrollments (${pct(drops / current)}) exceed dropGuard.maxShare ${pct(limits.maxShare)}`);
+    reasons.push(`site: ${fmt(drops)} drops of ${fmt(current)} current enrollments (${percent(drops / current)}) exceed dropGuard.maxShare ${percent(limits.maxShare)}`);
   }
   const heavy = academic.filter((c) => c.current >= limits.courseMinSize && c.current > 0 && c.drops / c.current > limits.courseMaxShare);
   if (heavy.length > 0) {
     const named = heavy
       .slice(0, COURSES_NAMED)
-      .map((c) => `${JSON.stringify(c.shortname)} (id ${c.courseId}) ${fmt(c.drops)} of ${fmt(c.current)} (${pct(c.drops / c.current)})`);
+      .map((c) => `${JSON.stringify(c.shortname)} (id ${c.courseId}) ${fmt(c.drops)} of ${fmt(c.current)} (${percent(c.drops / c.current)})`);
     const more = heavy.length > COURSES_NAMED ? ` and ${heavy.length - COURSES_NAMED} more` : '';
     reasons.push(
-      `course: ${named.join(', ')}${more} would lose more than dropGuard.courseMaxShare ${pct(limits.courseMaxShare)} of their enrollments ` +
+      `course: ${named.join(', ')}${more} would lose more than dropGuard.courseMaxShare ${percent(limits.courseMaxShare)} of their enrollments ` +
         `(courses with at least dropGuard.courseMinSize ${fmt(limits.courseMinSize)} enrollments)`,
     );
   }
@@ -87,9 +88,4 @@ export function checkSource(c: SourceCounts): GuardVerdict {
 
 function fmt(n: number): string {
   return n.toLocaleString('en-US');
-}
-
-function pct(x: number): string {
-  const v = Math.round(x * 1000) / 10;
-  return `${Number.isInteger(v) ? v.toFixed(0) : v.toFixed(1)}%`;
 }

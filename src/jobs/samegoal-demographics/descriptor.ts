@@ -2,6 +2,7 @@ import { siblingModule } from '../../util/module-url.js';
 import { SQL_CONNECTION_TYPES, FILE_CONNECTION_TYPES } from '../../config/config-types.js';
 import type { ConfigProblem } from '../../config/config-types.js';
 import type { JobTypeDescriptor } from '../job-types.js';
+import { isPlainFileName } from '../shared/local-output.js';
 import { GUARDIAN_SOURCE_COLUMNS, STUDENT_SOURCE_COLUMNS, unknownColumns } from './columns.js';
 
 /** Documented students.csv columns (jobs-reference §4.3). */
@@ -67,7 +68,7 @@ export function validateSamegoalParams(p: SamegoalParams): ConfigProblem[] {
   for (const s of p.enrollStatuses) {
     if (!/^-?\d+$/.test(s)) problems.push({ path: 'enrollStatuses', message: `expected integer enroll_status values such as "0" or "-1", found ${JSON.stringify(s)}` });
   }
-  if (/[/\\]/.test(p.marker) || p.marker === '.' || p.marker === '..') {
+  if (!isPlainFileName(p.marker)) {
     problems.push({ path: 'marker', message: `expected a plain file name, found ${JSON.stringify(p.marker)}` });
   }
   return problems;

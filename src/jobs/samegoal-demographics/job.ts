@@ -1,9 +1,10 @@
 import { posix } from 'node:path';
-import { openDelimitedWriter, type DelimitedWriter } from '../../adapters/csv/delimited-writer.js';
+import { openDelimitedWriter } from '../../adapters/csv/delimited-writer.js';
 import type { JobContext, JobModule } from '../job-types.js';
 import { checkExtractDrop } from '../powerschool-shared/extract-checks.js';
 import { connectEarly, deliverEpoch, deliverReplace } from '../powerschool-shared/deliver.js';
-import { cancelCheck, queryRows } from '../powerschool-shared/query-rows.js';
+import { queryRows } from '../powerschool-shared/query-rows.js';
+import { cancelCheck } from '../shared/cancel-check.js';
 import { outputPath, recordFile } from '../shared/local-output.js';
 import { epochName } from '../../util/dates.js';
 import type { SamegoalParams } from './descriptor.js';
@@ -52,8 +53,8 @@ const job: JobModule<SamegoalParams> = {
     ctx.report.count('queries', 1);
     try {
       let current: StudentFacts | null = null;
-      const flush = async (w: DelimitedWriter, s: StudentFacts): Promise<void> => {
-        await w.writeRow(studentRow(s));
+      const flush = async (s: StudentFacts): Promise<void> => {
+        await sw.writeRow(studentRow(s));
         inFile.add(s.dcid);
       };
       const tick = cancelCheck(ctx.signal);
@@ -61,12 +62,12 @@ const job: JobModule<SamegoalParams> = {
         tick();
         const facts = studentFactsOf(row);
         if (current === null || current.dcid !== facts.dcid) {
-          if (current !== null) await flush(sw, current);
+          if (current !== null) await flush(current);
           current = facts;
         }
         addRace(current, row);
       }
-      if (current !== null) await flush(sw, current);
+      if (current !== null) await flush(current);
     } catch (err) {
       await sw.abort();
       throw err;

@@ -1,4 +1,5 @@
 import type { SqlRow } from '../../adapters/adapter-types.js';
+import { SisrelayError } from '../../errors/sisrelay-error.js';
 import { integerText, optionalText, requiredIntegerText, ymdText } from '../powerschool-shared/sql-values.js';
 import type { GuardianColumn, StudentColumn } from './columns.js';
 
@@ -128,7 +129,7 @@ export function rowMaker<T>(
     }
     const src = Object.hasOwn(sources, c) ? sources[c] : undefined;
     // The descriptor's validate() refuses unknown names; this is the backstop.
-    if (!src) throw new Error(`no source for column ${JSON.stringify(c)}`);
+    if (!src) throw new SisrelayError('INTERNAL_ERROR', `column ${JSON.stringify(c)} has no PowerSchool source and no fixed value; expected one of ${Object.keys(sources).join(', ')}`);
     return src;
   });
   return (facts) => getters.map((g) => g(facts, rules));

@@ -55,7 +55,8 @@ export function extractGuard(input: ExtractGuardInput): ExtractGuardResult {
   return force ? { verdict: 'forced', reason: `${why}; delivered anyway because the run was forced` } : { verdict: 'held', reason: `${why}; delivery held` };
 }
 
-function percent(share: number): string {
+/** A share as a percentage with at most one decimal, for guard messages: 0.5 → "50%", 0.225 → "22.5%". */
+export function percent(share: number): string {
   const p = Math.round(share * 1000) / 10;
   return `${p}%`;
 }

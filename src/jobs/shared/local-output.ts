@@ -10,11 +10,19 @@ import type { FileRecord } from '../../runner/run-record.js';
  */
 
 /**
+ * A name that stays inside its directory: not empty, `.` or `..`, and without `/`, `\` or NUL.
+ * Descriptors check configured names with it, so config load refuses what outputPath would.
+ */
+export function isPlainFileName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
+}
+
+/**
  * Path of a generated file inside the run's files/ directory. The name comes from config or a
  * time stamp; a separator or `..` in it would write outside the run directory, so it is refused.
  */
 export function outputPath(filesDir: string, name: string): string {
-  if (name === '' || name === '.' || name === '..' || /[/\\\0]/.test(name)) {
+  if (!isPlainFileName(name)) {
     throw new SisrelayError('CONFIG_INVALID', `output file name ${JSON.stringify(name)} must be a plain file name (no directory parts)`);
   }
   return join(filesDir, name);

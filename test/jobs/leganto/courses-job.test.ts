@@ -173,6 +173,14 @@ describe('descriptors', () => {
     expect(legantoRolloverReport.validate!(r, { dataDir: '/', baseDir: '/' }).map((x) => x.path)).toEqual(['emailTo', 'fileName']);
   });
 
+  it('a TAB in dateFormat and in missingCourseId is reported for each, naming the value', () => {
+    const p = coursesParams({ dateFormat: 'DD\tMM-YYYY', missingCourseId: 'n\ta' });
+    expect(legantoCourses.validate!(p, { dataDir: '/', baseDir: '/' })).toEqual([
+      { path: 'dateFormat', message: 'expected no TAB or line break (the loader file is tab-separated without quoting), found "DD\\tMM-YYYY"' },
+      { path: 'missingCourseId', message: 'expected no TAB or line break (the loader file is tab-separated without quoting), found "n\\ta"' },
+    ]);
+  });
+
   it('unknown keys and wrong types are config errors', () => {
     expect(() => coursesParams({ columns: 33 })).toThrow(/columns/);
     expect(() => coursesParams({ campusDepartmens: {} })).toThrow(/unknown key/);

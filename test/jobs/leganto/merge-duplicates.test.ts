@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CourseRowSet, MAX_SEARCHABLE_IDS, mergeRows } from '../../../src/jobs/leganto-shared/merge-duplicates.js';
 import type { CourseRow } from '../../../src/jobs/leganto-shared/loader-row.js';
+import { courseRow } from './rules.js';
 
-function course(over: Partial<CourseRow> = {}): CourseRow {
-  return {
-    line: 2,
-    courseCode: 'C',
-    title: 'T',
-    sectionId: '100',
-    academicDepartment: 'LA',
-    processingDepartment: 'HAYDEN',
-    term1: 'AUTUMN',
-    startDate: '20-08-2026',
-    endDate: '05-12-2026',
-    year: '2026',
-    searchableId1: 'ENG 101',
-    allSearchableIds: '',
-    instructor1: 'a1',
-    allInstructors: '',
-    operation: '',
-    oldCourseCode: '',
-    oldSectionId: '',
-    copy: { sln: '-', year: '', term: '', courseId: '' },
-    mergedLines: [],
-    ...over,
-  };
-}
+const course = (over: Partial<CourseRow> = {}): CourseRow => courseRow({ line: 2, courseCode: 'C', sectionId: '100', ...over });
 
 describe('mergeRows (merge_inst_and_search_ids)', () => {
   it('earlier SLN smaller: instructors and ids listed, earlier section kept and not listed', () => {

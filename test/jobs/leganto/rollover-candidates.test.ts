@@ -10,30 +10,10 @@ import {
   toCachedCourse,
   type CachedCourse,
 } from '../../../src/jobs/leganto-rollover-report/rollover-candidates.js';
+import { courseRow } from './rules.js';
 
 function row(copy: Partial<CourseRow['copy']>, over: Partial<CourseRow> = {}): CourseRow {
-  return {
-    line: 4,
-    courseCode: '2026Fall-X-ENG101-70001',
-    title: 'T',
-    sectionId: '70001',
-    academicDepartment: 'LA',
-    processingDepartment: 'HAYDEN',
-    term1: 'AUTUMN',
-    startDate: '20-08-2026',
-    endDate: '05-12-2026',
-    year: '2026',
-    searchableId1: 'ENG 101',
-    allSearchableIds: '',
-    instructor1: 'a1',
-    allInstructors: '',
-    operation: '',
-    oldCourseCode: '',
-    oldSectionId: '',
-    copy: { sln: '-', year: '', term: '', courseId: '', ...copy },
-    mergedLines: [],
-    ...over,
-  };
+  return courseRow({ copy: { sln: '-', year: '', term: '', courseId: '', ...copy }, ...over });
 }
 
 describe('copyCourseOf: which rows are rollover candidates', () => {

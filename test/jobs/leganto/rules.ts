@@ -2,6 +2,7 @@ import { checkWithSchema } from '../../../src/config/check-with-schema.js';
 import { legantoCoursesParamsSchema, type LegantoCoursesParams } from '../../../src/jobs/leganto-courses/descriptor.js';
 import { legantoRolloverParamsSchema, type LegantoRolloverParams } from '../../../src/jobs/leganto-rollover-report/descriptor.js';
 import { rulesFromParams, type LegantoRules } from '../../../src/jobs/leganto-shared/leganto-rules.js';
+import type { CourseRow } from '../../../src/jobs/leganto-shared/loader-row.js';
 
 /** Params as the config loader would produce them from `input` (defaults filled by convict). */
 export function coursesParams(input: Record<string, unknown> = {}): LegantoCoursesParams {
@@ -46,6 +47,32 @@ export function cem(over: Record<string, string> = {}): Record<string, string> {
     COPY_COURSE_SEMESTER_YEAR: '',
     COPY_COURSE_ID: '',
     COPY_COURSE_SEMESTER_TERM: '',
+    ...over,
+  };
+}
+
+/** A loader row with plausible values (no copy course); override what the test is about. */
+export function courseRow(over: Partial<CourseRow> = {}): CourseRow {
+  return {
+    line: 4,
+    courseCode: '2026Fall-X-ENG101-70001',
+    title: 'T',
+    sectionId: '70001',
+    academicDepartment: 'LA',
+    processingDepartment: 'HAYDEN',
+    term1: 'AUTUMN',
+    startDate: '20-08-2026',
+    endDate: '05-12-2026',
+    year: '2026',
+    searchableId1: 'ENG 101',
+    allSearchableIds: '',
+    instructor1: 'a1',
+    allInstructors: '',
+    operation: '',
+    oldCourseCode: '',
+    oldSectionId: '',
+    copy: { sln: '-', year: '', term: '', courseId: '' },
+    mergedLines: [],
     ...over,
   };
 }

@@ -164,7 +164,7 @@ describe('rosterRecord', () => {
 });
 
 describe('validateLittlesisParams', () => {
-  it.each([['littlesis_roster.csv', 0], ['in/littlesis_roster.csv', 0], ['in/', 1], ['..', 1], ['a\\b.csv', 1]] as const)('remotePath %j → %i problems', (remotePath, n) => {
+  it.each([['littlesis_roster.csv', 0], ['in/littlesis_roster.csv', 0], ['in/', 1], ['..', 1], ['a\\b.csv', 1], ['in/a\0.csv', 1]] as const)('remotePath %j → %i problems', (remotePath, n) => {
     expect(validateLittlesisParams(littlesisDefaults({ remotePath }))).toHaveLength(n);
   });
 });

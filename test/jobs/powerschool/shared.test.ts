@@ -3,7 +3,8 @@ import type { SisrelayError } from '../../../src/errors/sisrelay-error.js';
 import type { JobLogger, PreviousRun, RunReport } from '../../../src/jobs/job-types.js';
 import { checkExtractDrop } from '../../../src/jobs/powerschool-shared/extract-checks.js';
 import { integerText, isOne, optionalText, ymdText } from '../../../src/jobs/powerschool-shared/sql-values.js';
-import { cancelCheck, queryRows } from '../../../src/jobs/powerschool-shared/query-rows.js';
+import { queryRows } from '../../../src/jobs/powerschool-shared/query-rows.js';
+import { cancelCheck } from '../../../src/jobs/shared/cancel-check.js';
 import type { SqlSource } from '../../../src/adapters/adapter-types.js';
 import { sqlDateToYmd } from '../../../src/util/dates.js';
 
