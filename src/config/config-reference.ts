@@ -5,8 +5,8 @@ import { daemonSchema, jobSchema, sandboxSchema } from './daemon-schema.js';
 /**
  * The README's config reference, generated from the schemas themselves (the `doc`, `format` and
  * `default` of every key), so documentation and validation cannot drift apart:
- * test/config/config-reference.test.ts fails when the README's copy is stale.
- * Regenerate with `sisrelay config-reference > /tmp/ref.md` and paste between the markers.
+ * test/docs/readme-generated.test.ts fails when the README's copy is stale.
+ * Regenerate with `npx tsx scripts/update-readme.ts` (also `sisrelay config-reference`).
  */
 export function renderConfigReference(catalog: JobCatalog): string {
   const out: string[] = [];

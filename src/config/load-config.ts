@@ -108,16 +108,17 @@ export function loadConfig(opts: LoadConfigOptions): Config {
   if (typeof rawJobs !== 'object' || rawJobs === null || Array.isArray(rawJobs)) {
     problems.push({ path: 'jobs', message: `expected an object of named jobs, found ${describeFound(rawJobs)}` });
   } else {
+    const ctx: JobCtx = {
+      catalog: opts.catalog,
+      rawDataDir: typeof root.daemon === 'object' && root.daemon !== null ? (root.daemon as Record<string, unknown>).dataDir : undefined,
+      connections,
+      rawConnections: rawConns as Record<string, unknown>,
+      daemon,
+      baseDir,
+      problems,
+    };
     for (const [name, entry] of Object.entries(rawJobs as Record<string, unknown>)) {
-      const job = checkJob(name, entry, {
-        catalog: opts.catalog,
-        rawDataDir: typeof root.daemon === 'object' && root.daemon !== null ? (root.daemon as Record<string, unknown>).dataDir : undefined,
-        connections,
-        rawConnections: rawConns as Record<string, unknown>,
-        daemon,
-        baseDir,
-        problems,
-      });
+      const job = checkJob(name, entry, ctx);
       if (job) jobs[name] = job;
     }
   }
@@ -392,13 +393,15 @@ function checkJob(name: string, entry: unknown, ctx: JobCtx): JobConfig | null {
     ctx.problems.push({ path: `${path}.retries.maxDelay`, message: `expected at least retries.initialDelay (${v.retries.initialDelay}), found ${JSON.stringify(v.retries.maxDelay)}` });
     return null;
   }
+  // Without a valid daemon section the whole config is rejected: there are no defaults to inherit.
+  if (!ctx.daemon) return null;
   return {
     name,
     type,
     description: v.description,
     enabled: v.enabled,
     schedule: v.schedule,
-    timezone: v.timezone ?? ctx.daemon?.timezone ?? 'UTC',
+    timezone: v.timezone ?? ctx.daemon.timezone,
     timeoutMs: ms(v.timeout),
     killGraceMs: ms(v.killGrace),
     maxMemoryMb: v.maxMemoryMb,
@@ -406,7 +409,7 @@ function checkJob(name: string, entry: unknown, ctx: JobCtx): JobConfig | null {
     overlap: v.overlap,
     catchUpMs: v.catchUp === null ? 0 : ms(v.catchUp),
     runOnStart: v.runOnStart,
-    retentionMs: v.retention === null ? (ctx.daemon?.retention.maxAgeMs ?? 42 * 86_400_000) : ms(v.retention),
+    retentionMs: v.retention === null ? ctx.daemon.retention.maxAgeMs : ms(v.retention),
     alerts: { ...v.alerts },
     params: params.value as Record<string, unknown>,
     connections: [...new Set(uses.map((u) => u.name))],

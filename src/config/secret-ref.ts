@@ -21,12 +21,6 @@ export function isSecretRef(value: unknown): value is SecretRef {
   return (k === 'env' || k === 'credential' || k === 'file') && typeof v === 'string' && v.length > 0;
 }
 
-export function describeRef(ref: SecretRef): string {
-  if ('env' in ref) return `environment variable ${ref.env}`;
-  if ('credential' in ref) return `credential ${ref.credential}`;
-  return `file ${ref.file}`;
-}
-
 export interface ResolveEnv {
   env: NodeJS.ProcessEnv;
   /** Relative `file` paths resolve against the config file's directory. */

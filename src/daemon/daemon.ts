@@ -2,7 +2,8 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { createTask, type ScheduledTask } from 'node-cron';
 import { ConfigError, loadConfig } from '../config/load-config.js';
-import type { Config, JobConfig, NamedConnection } from '../config/config-types.js';
+import type { Config, JobConfig } from '../config/config-types.js';
+import { jobConnections } from '../config/job-connections.js';
 import { isSisrelayError } from '../errors/sisrelay-error.js';
 import type { JobCatalog } from '../jobs/job-types.js';
 import { Notifier } from '../notify/notifier.js';
@@ -128,13 +129,13 @@ export class Daemon {
     for (const record of await this.#store.recover(this.#now())) {
       this.#log.warn(`run found ${record.status} after restart`, { job: record.job, run: record.runId, code: record.error?.code });
       const job = this.#config.jobs[record.job];
-      if (job && ALERT_STATUSES.has(record.status)) this.#inBackground(this.#notifier.notify(job, failureAlert(record, { hostname: hostname(), zone: job.timezone }), 'failure'));
+      if (job && ALERT_STATUSES.has(record.status)) this.#alertRun(job, record, 'failure');
     }
 
     this.#runs = new RunManager({
       store: this.#store,
       resolveModule: (type) => this.#moduleFor(type),
-      connectionsFor: (job) => this.#connectionsFor(job),
+      connectionsFor: (job) => jobConnections(this.#config, job),
       secrets: () => this.#config.secrets,
       dataDir: d.dataDir,
       logLevel: d.logLevel,
@@ -372,11 +373,13 @@ export class Daemon {
     this.#refreshNextRuns();
     const job = this.#config.jobs[record.job];
     if (!job) return;
-    if (ALERT_STATUSES.has(record.status) && record.nextRetryAt === null) {
-      this.#inBackground(this.#notifier.notify(job, failureAlert(record, { hostname: hostname(), zone: job.timezone }), 'failure'));
-    } else if (record.status === 'succeeded') {
-      this.#inBackground(this.#notifier.notify(job, successAlert(record, { hostname: hostname(), zone: job.timezone }), 'success'));
-    }
+    if (ALERT_STATUSES.has(record.status) && record.nextRetryAt === null) this.#alertRun(job, record, 'failure');
+    else if (record.status === 'succeeded') this.#alertRun(job, record, 'success');
+  }
+
+  #alertRun(job: JobConfig, record: RunRecord, kind: 'failure' | 'success'): void {
+    const opts = { hostname: hostname(), zone: job.timezone };
+    this.#inBackground(this.#notifier.notify(job, kind === 'failure' ? failureAlert(record, opts) : successAlert(record, opts), kind));
   }
 
   #armRetention(): void {
@@ -417,15 +420,6 @@ export class Daemon {
     const d = this.#opts.catalog.get(type);
     if (!d) throw new Error(`job type ${type} is not in the catalog`);
     return d.module;
-  }
-
-  #connectionsFor(job: JobConfig): Record<string, NamedConnection> {
-    const out: Record<string, NamedConnection> = {};
-    for (const name of job.connections) {
-      const c = this.#config.connections[name];
-      if (c) out[name] = c;
-    }
-    return out;
   }
 
   #makeNotifier(config: Config): Notifier {

@@ -12,7 +12,7 @@ export class PidLock {
   #held = false;
 
   constructor(stateDir: string) {
-    this.path = join(stateDir, 'daemon.pid');
+    this.path = pidFilePath(stateDir);
   }
 
   acquire(): void {
@@ -46,6 +46,24 @@ export class PidLock {
       // already gone
     }
   }
+}
+
+/**
+ * The pid of the daemon holding the lock on `stateDir`, or null when none is running: judged as
+ * acquire() judges it, so `sisrelay status` never calls a daemon running that `start` would
+ * replace as stale (a pid file from before this boot whose pid now belongs to something else).
+ */
+export function runningDaemonPid(stateDir: string): number | null {
+  try {
+    const holder = readHolder(pidFilePath(stateDir));
+    return holder !== null && holder !== 'gone' && isAlive(holder.pid) && !holder.beforeBoot ? holder.pid : null;
+  } catch {
+    return null; // unreadable pid file: nothing to report
+  }
+}
+
+function pidFilePath(stateDir: string): string {
+  return join(stateDir, 'daemon.pid');
 }
 
 /**

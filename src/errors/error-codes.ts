@@ -8,7 +8,7 @@
  *
  * Codes are stable: they appear in run records, alerts and metrics, and admins grep for them.
  * A retired code must not be reused for a different meaning. The README's error table is checked
- * against this list by test/errors/error-codes.test.ts.
+ * against this list by test/docs/readme-generated.test.ts.
  */
 export const ERROR_CODES = {
   // configuration

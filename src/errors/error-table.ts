@@ -1,6 +1,6 @@
 import { ERROR_CODES } from './error-codes.js';
 
-/** The README's error-code table, generated from the catalogue (test/errors/error-codes.test.ts keeps them equal). */
+/** The README's error-code table, generated from the catalogue (test/docs/readme-generated.test.ts keeps them equal). */
 export function renderErrorTable(): string {
   const rows = ['| code | retried | meaning |', '| --- | --- | --- |'];
   for (const [code, info] of Object.entries(ERROR_CODES)) {

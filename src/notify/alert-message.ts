@@ -1,5 +1,6 @@
-import type { ErrorCode } from '../errors/error-codes.js';
+import { ERROR_CODES, isErrorCode, type ErrorCode } from '../errors/error-codes.js';
 import type { RunRecord, RunStatus } from '../runner/run-record.js';
+import { formatLocalDate, pad2, zoneAbbreviation, zonedParts } from '../scheduler/zoned-time.js';
 import { formatDuration } from '../util/duration.js';
 import { SLACK_TEXT_LIMIT, truncate } from './slack.js';
 
@@ -40,23 +41,6 @@ const STATUS_WORD: Record<RunStatus, string> = {
   interrupted: 'INTERRUPTED',
 };
 
-const TRANSIENT_CODES = new Set<string>([
-  'SQL_CONNECT_REFUSED',
-  'SQL_CONNECT_TIMEOUT',
-  'SQL_CONNECTION_LOST',
-  'SQL_QUERY_TIMEOUT',
-  'SQL_DEADLOCK',
-  'SFTP_CONNECT_FAILED',
-  'SFTP_CONNECTION_LOST',
-  'TRANSFER_FAILED',
-  'HTTP_TIMEOUT',
-  'HTTP_CONNECTION',
-  'HTTP_SERVER_ERROR',
-  'MAIL_FAILED',
-  'SLACK_FAILED',
-  'RUN_SPAWN_FAILED',
-]);
-
 /**
  * What the admin should do about a failure, by code family. Every catalogue code has a specific
  * answer (checked by the tests), so an alert never ends with a shrug.
@@ -73,9 +57,6 @@ export function adviceFor(code: ErrorCode | string | null, record: Pick<RunRecor
         ? 'The source returned no rows, so nothing was delivered (the vendor keeps the previous data).'
         : 'The change was larger than the configured guard allows, so nothing was delivered (the vendor keeps the previous data).';
     return `${what} Check the source; if the drop is expected (end of term, a cleanup), run \`sisrelay run ${record.job} --force\`.`;
-  }
-  if (TRANSIENT_CODES.has(code)) {
-    return `Usually temporary (network, service restart, maintenance). ${retryNote} If it keeps failing, check that the service named above is up and reachable from this host.`;
   }
   switch (code) {
     case 'SFTP_HOST_KEY_MISMATCH':
@@ -127,6 +108,10 @@ export function adviceFor(code: ErrorCode | string | null, record: Pick<RunRecor
     case 'INTERNAL_ERROR':
       return `An unexpected failure inside sisrelay. Keep the run directory and report it with the run log; run ${rerun} to try again.`;
     default:
+      // The catalogue's transient codes (HTTP_RATE_LIMITED aside, above) share one answer.
+      if (isErrorCode(code) && ERROR_CODES[code].transient) {
+        return `Usually temporary (network, service restart, maintenance). ${retryNote} If it keeps failing, check that the service named above is up and reachable from this host.`;
+      }
       return `Read the run log, then run ${rerun}.`;
   }
 }
@@ -258,20 +243,9 @@ export function formatInstant(at: string | Date, zone: string): string {
   const d = typeof at === 'string' ? new Date(at) : at;
   if (Number.isNaN(d.getTime())) return String(at);
   const utc = `${d.toISOString().slice(0, 19)}Z`;
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-    timeZoneName: 'short',
-  }).formatToParts(d);
-  const p = (t: Intl.DateTimeFormatPartTypes): string => parts.find((x) => x.type === t)?.value ?? '';
-  const local = `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}:${p('second')} ${p('timeZoneName')}`;
-  return zone === 'UTC' || zone === 'Etc/UTC' ? `${utc.replace('T', ' ').replace('Z', '')} UTC` : `${local} (${utc})`;
+  if (zone === 'UTC' || zone === 'Etc/UTC') return `${utc.replace('T', ' ').replace('Z', '')} UTC`;
+  const p = zonedParts(d, zone);
+  return `${formatLocalDate(p)} ${pad2(p.hour)}:${pad2(p.minute)}:${pad2(p.second)} ${zoneAbbreviation(d, zone)} (${utc})`;
 }
 
 function countSummary(counts: Record<string, number>): string {

@@ -1,6 +1,7 @@
-import nodemailer from 'nodemailer';
+import nodemailer, { type Transporter } from 'nodemailer';
 import type { SmtpConnection } from '../config/config-types.js';
 import { SisrelayError } from '../errors/sisrelay-error.js';
+import { REDACTED } from '../util/redactor.js';
 import { safeCause } from './safe-cause.js';
 
 export interface MailAttachment {
@@ -54,7 +55,7 @@ export async function sendMail(
     let out = opts.redact(text);
     // The redactor may not know this connection's password (tests, or a `check` before the
     // config's secret list is built); never rely on it alone.
-    if (conn.password && conn.password.length > 0) out = out.split(conn.password).join('[REDACTED]');
+    if (conn.password && conn.password.length > 0) out = out.split(conn.password).join(REDACTED);
     return out;
   };
   const server = `${'name' in conn ? `${conn.name} ` : ''}(smtp ${conn.host}:${conn.port}${conn.user ? `, user ${conn.user}` : ''})`;
@@ -66,21 +67,7 @@ export async function sendMail(
     });
   }
 
-  const transport = nodemailer.createTransport({
-    host: conn.host,
-    port: conn.port,
-    secure: conn.secure,
-    requireTLS: conn.requireTls,
-    auth: conn.user ? { user: conn.user, pass: conn.password ?? '' } : undefined,
-    connectionTimeout: conn.timeoutMs,
-    greetingTimeout: conn.timeoutMs,
-    socketTimeout: conn.timeoutMs,
-    dnsTimeout: conn.timeoutMs,
-    // Attachments are our own run files; never let a message body pull in a URL.
-    disableUrlAccess: true,
-    logger: false,
-  });
-
+  const transport = smtpTransport(conn);
   try {
     const info = await transport.sendMail({
       from: conn.from,
@@ -104,6 +91,28 @@ export async function sendMail(
   } finally {
     transport.close();
   }
+}
+
+/**
+ * The nodemailer transport for an smtp connection, as alerts and reports use it (`sisrelay check`
+ * verifies this same transport): the connection's timeout bounds connecting, the greeting, DNS
+ * and every command.
+ */
+export function smtpTransport(conn: SmtpConnection): Transporter {
+  return nodemailer.createTransport({
+    host: conn.host,
+    port: conn.port,
+    secure: conn.secure,
+    requireTLS: conn.requireTls,
+    auth: conn.user ? { user: conn.user, pass: conn.password ?? '' } : undefined,
+    connectionTimeout: conn.timeoutMs,
+    greetingTimeout: conn.timeoutMs,
+    socketTimeout: conn.timeoutMs,
+    dnsTimeout: conn.timeoutMs,
+    // Attachments are our own run files; never let a message body pull in a URL.
+    disableUrlAccess: true,
+    logger: false,
+  });
 }
 
 const TLS_MESSAGE = /certificate|self[- ]signed|unable to verify|wrong version number|handshake|\bSSL\b|\bTLS\b/i;

@@ -1,5 +1,6 @@
 import type { SlackConnection } from '../config/config-types.js';
 import { SisrelayError } from '../errors/sisrelay-error.js';
+import { REDACTED } from '../util/redactor.js';
 import { safeCause } from './safe-cause.js';
 
 export interface SlackPayload {
@@ -29,7 +30,7 @@ export async function postSlack(
   const scrub = (text: string): string => {
     let out = text;
     for (const needle of [conn.webhookUrl, hook?.pathAndQuery].filter((s): s is string => !!s && s.length > 1)) {
-      out = out.split(needle).join('[REDACTED]');
+      out = out.split(needle).join(REDACTED);
     }
     return opts.redact(out);
   };

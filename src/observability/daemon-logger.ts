@@ -45,13 +45,10 @@ export function formatLine(timestamp: string, level: string, message: string, fi
 }
 
 export function createDaemonLogger(opts: DaemonLoggerOptions): DaemonLogger {
-  const lineFormat = winston.format.printf((info) => {
+  const format = winston.format.printf((info) => {
     const { level, message, timestamp, fields } = info as unknown as { level: string; message: string; timestamp: string; fields?: LogFields };
     return opts.redactor.redact(formatLine(timestamp, level, message, fields));
   });
-  // The timestamp is taken once per event (logger level), not per transport, so the journal
-  // and sisrelay.log show the same instant for the same line.
-  const format = lineFormat;
   const transports: winston.transport[] = [];
   if (opts.console !== false) transports.push(new winston.transports.Console({ format }));
   if (opts.logDir !== null) {
@@ -59,6 +56,8 @@ export function createDaemonLogger(opts: DaemonLoggerOptions): DaemonLogger {
     transports.push(new winston.transports.File({ filename: join(opts.logDir, 'sisrelay.log'), format, options: { flags: 'a', mode: 0o640 } }));
   }
   if (transports.length === 0) transports.push(new winston.transports.Console({ format, silent: true }));
+  // The timestamp is taken once per event (logger level), not per transport, so the journal
+  // and sisrelay.log show the same instant for the same line.
   const logger = winston.createLogger({ level: opts.level, format: winston.format.timestamp(), transports, exitOnError: false });
   const log = (level: string) => (message: string, fields?: LogFields) => logger.log({ level, message, fields });
   return {

@@ -10,8 +10,9 @@ export interface HealthInfo {
   configGeneration: number;
   runningRuns: number;
   /**
-   * The last tick may be at most this old before the daemon is 'degraded' (the scheduler's tick
-   * interval plus slack). Null/absent: not checked (e.g. before the scheduler started).
+   * The last tick may be at most this old before the daemon is 'degraded'. Null/absent: not
+   * checked. The daemon leaves it unset: its scheduler ticks only when a job's timer fires, so a
+   * long quiet spell between daily jobs is normal, not a stall.
    */
   maxTickAgeMs?: number | null;
   /** Event-loop delay p99 above this is 'degraded'. Default 1000 ms. */

@@ -18,8 +18,6 @@ export interface Metrics {
   tick(at: Date): void;
   removeJob(job: string): void;
   render(): Promise<string>;
-  /** Current values the health endpoint reports. */
-  snapshot(): { runningRuns: number; lastTick: Date | null; configGeneration: number };
 }
 
 /** Statuses that count as failures in sisrelay_run_failures_total (not skipped, not cancelled). */
@@ -80,8 +78,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const inProgress = new Map<string, string>();
   const codesSeen = new Map<string, Set<string>>();
   const statusesSeen = new Map<string, Set<string>>();
-  let tickAt: Date | null = null;
-  let gen = 0;
 
   const seconds = (iso: string | null): number | null => {
     if (iso === null) return null;
@@ -143,12 +139,10 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     },
 
     setConfigGeneration(n) {
-      gen = n;
       generation.set(n);
     },
 
     tick(at) {
-      tickAt = at;
       lastTick.set(at.getTime() / 1000);
     },
 
@@ -167,10 +161,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
 
     render() {
       return registry.metrics();
-    },
-
-    snapshot() {
-      return { runningRuns: inProgress.size, lastTick: tickAt, configGeneration: gen };
     },
   };
 }

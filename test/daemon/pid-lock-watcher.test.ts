@@ -4,7 +4,7 @@ import { mkdir, rename, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { watchConfigFile } from '../../src/daemon/config-watcher.js';
-import { PidLock, isAlive } from '../../src/daemon/pid-lock.js';
+import { PidLock, isAlive, runningDaemonPid } from '../../src/daemon/pid-lock.js';
 import { testDirs, waitFor, type TestDirs } from './helpers/daemon-harness.js';
 
 let dirs: TestDirs;
@@ -80,6 +80,21 @@ describe('PidLock', () => {
       expect(readFileSync(path, 'utf8')).toBe(`${process.pid}\n`);
       lock.release();
     });
+  });
+
+  it('runningDaemonPid names a live holder and nothing that acquire() would take over', async () => {
+    const path = join(dirs.stateDir, 'daemon.pid');
+    expect(runningDaemonPid(dirs.stateDir)).toBeNull();
+    await withLiveProcess(async (pid) => {
+      await writeFile(path, `${pid}\n`);
+      expect(runningDaemonPid(dirs.stateDir)).toBe(pid);
+      await utimes(path, new Date('2001-01-01T00:00:00Z'), new Date('2001-01-01T00:00:00Z'));
+      expect(runningDaemonPid(dirs.stateDir)).toBeNull();
+    });
+    for (const content of [`${await deadPid()}\n`, '', 'garbage', '0\n', '-1\n']) {
+      await writeFile(path, content);
+      expect(runningDaemonPid(dirs.stateDir), `for ${JSON.stringify(content)}`).toBeNull();
+    }
   });
 
   it('isAlive tells a live pid from a dead one', async () => {

@@ -1,6 +1,7 @@
 import type { CliIo } from '../cli-io.js';
 import { jobOrThrow, loadCliConfig, reportError } from '../cli-io.js';
 import type { NamedConnection } from '../../config/config-types.js';
+import { jobConnections } from '../../config/job-connections.js';
 import { createConnections } from '../../adapters/connections.js';
 import { serializeError } from '../../errors/serialize-error.js';
 import type { Connections, JobLogger } from '../../jobs/job-types.js';
@@ -14,8 +15,7 @@ export async function checkCommand(io: CliIo, jobName: string, opts: { config?: 
   try {
     const config = loadCliConfig(io, opts.config, { resolveSecrets: true });
     const job = jobOrThrow(config, jobName);
-    const used: Record<string, NamedConnection> = {};
-    for (const name of job.connections) used[name] = config.connections[name]!;
+    const used = jobConnections(config, job);
     const quiet: JobLogger = { debug() {}, info() {}, warn() {}, error() {} };
     const conns = createConnections(used, { redactor: io.redactor, log: quiet, signal: new AbortController().signal });
     let failed = 0;
@@ -70,12 +70,8 @@ async function checkOne(conns: Connections, conn: NamedConnection): Promise<stri
       return `API key accepted; ${alma.remaining ?? '?'} calls left today (${found.total} courses matched a probe)`;
     }
     case 'smtp': {
-      const nodemailer = await import('nodemailer');
-      const transport = nodemailer.createTransport({
-        host: conn.host, port: conn.port, secure: conn.secure, requireTLS: conn.requireTls,
-        auth: conn.user ? { user: conn.user, pass: conn.password ?? '' } : undefined,
-        connectionTimeout: conn.timeoutMs, greetingTimeout: conn.timeoutMs,
-      });
+      const { smtpTransport } = await import('../../notify/mailer.js');
+      const transport = smtpTransport(conn);
       try {
         await transport.verify();
       } finally {

@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { CliIo } from '../cli-io.js';
 import { jobOrThrow, loadCliConfig, reportError } from '../cli-io.js';
+import { jobConnections } from '../../config/job-connections.js';
 import { RunStore } from '../../runner/run-store.js';
 import { RunManager } from '../../runner/run-manager.js';
 import type { RunRecord } from '../../runner/run-record.js';
@@ -72,7 +73,7 @@ export async function runCommand(io: CliIo, jobName: string, opts: RunOptions): 
         if (!desc) throw new SisrelayError('CONFIG_INVALID', `job type ${type} is not known`);
         return desc.module;
       },
-      connectionsFor: (j) => Object.fromEntries(j.connections.flatMap((n) => (config.connections[n] ? [[n, config.connections[n]!]] : []))),
+      connectionsFor: (j) => jobConnections(config, j),
       secrets: config.secrets,
       dataDir: d.dataDir,
       logLevel: d.logLevel,

@@ -1,24 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { CliIo } from '../cli-io.js';
 import { loadCliConfig, reportError } from '../cli-io.js';
 import { RunStore } from '../../runner/run-store.js';
-import { isAlive } from '../../daemon/pid-lock.js';
-import { nextSlots } from '../../scheduler/cron-slots.js';
-import { formatNextRunLine } from '../../scheduler/format-instant.js';
+import { runningDaemonPid } from '../../daemon/pid-lock.js';
+import { nextRunOf, nextRunText } from '../next-run.js';
 
 /** `sisrelay status`: is the daemon up, and per job the last run, last success and next run. */
 export async function statusCommand(io: CliIo, opts: { config?: string; json?: boolean }): Promise<number> {
   try {
     const config = loadCliConfig(io, opts.config, { resolveSecrets: false });
     const store = new RunStore(config.daemon.stateDir, config.daemon.logDir, { onProblem: (p) => io.err(`warning: ${p.path}: ${p.problem}`) });
-    let daemonPid: number | null = null;
-    try {
-      const pid = Number.parseInt(readFileSync(join(config.daemon.stateDir, 'daemon.pid'), 'utf8'), 10);
-      if (Number.isInteger(pid) && isAlive(pid)) daemonPid = pid;
-    } catch {
-      // no pid file: not running
-    }
+    const daemonPid = runningDaemonPid(config.daemon.stateDir);
     const now = new Date();
     const rows = [];
     for (const job of Object.values(config.jobs)) {
@@ -26,7 +17,7 @@ export async function statusCommand(io: CliIo, opts: { config?: string; json?: b
       const last = recent.find((r) => r.status !== 'running') ?? null;
       const running = recent.filter((r) => r.status === 'running');
       const success = recent.find((r) => r.status === 'succeeded') ?? (await store.latestSuccess(job.name));
-      const next = job.enabled && job.schedule !== null ? (nextSlots(job.schedule, job.timezone, now, 1)[0] ?? null) : null;
+      const next = nextRunOf(job, now);
       rows.push({ job, last, running, success, next });
     }
     if (opts.json) {
@@ -50,7 +41,7 @@ export async function statusCommand(io: CliIo, opts: { config?: string; json?: b
       for (const x of r.running) io.out(`  running:      ${x.runId} since ${x.startedAt}`);
       io.out(`  last run:     ${r.last ? `${r.last.status} ${r.last.finishedAt ?? ''} ${r.last.runId}${r.last.error ? ` ${r.last.error.code}` : ''}` : 'never'}`);
       io.out(`  last success: ${r.success?.finishedAt ?? 'never'}`);
-      io.out(`  next run:     ${r.next ? formatNextRunLine(r.next, r.job.timezone) : r.job.enabled ? 'manual' : 'disabled'}`);
+      io.out(`  next run:     ${nextRunText(r.job, r.next)}`);
     }
     return 0;
   } catch (err) {
