@@ -1,3 +1,4 @@
+import { bootTimeMs } from '../util/boot-time.js';
 import { openSync, readFileSync, rmSync, statSync, writeSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SisrelayError } from '../errors/sisrelay-error.js';
@@ -88,14 +89,6 @@ function readHolder(path: string): { pid: number; beforeBoot: boolean } | null |
   return { pid, beforeBoot: boot !== null && mtimeMs < boot };
 }
 
-function bootTimeMs(): number | null {
-  try {
-    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
-    return m ? Number(m[1]) * 1000 : null;
-  } catch {
-    return null; // not Linux: fall back to the liveness check alone
-  }
-}
 
 export function isAlive(pid: number): boolean {
   try {

@@ -1,3 +1,4 @@
+import { fsyncDir } from '../util/fsync-dir.js';
 import { randomBytes } from 'node:crypto';
 import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -29,15 +30,4 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
   await fsyncDir(dir);
 }
 
-/** fsync a directory so a rename or create inside it survives a power failure. */
-export async function fsyncDir(dir: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(dir, 'r');
-    await fh.sync();
-  } catch {
-    // Some filesystems refuse fsync on directories (EINVAL); the rename has still happened.
-  } finally {
-    await fh?.close();
-  }
-}
+export { fsyncDir };

@@ -1,3 +1,4 @@
+import { bootTimeMs } from '../util/boot-time.js';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -31,8 +32,8 @@ export function killGroup(pid: number, signal: NodeJS.Signals): boolean {
  */
 export function killOrphanedRun(pid: number, createdAt: Date, marker: string): boolean {
   if (process.platform !== 'linux') return false;
-  const boot = bootTime();
-  if (boot !== null && boot.getTime() > createdAt.getTime()) return false;
+  const boot = bootTimeMs();
+  if (boot !== null && boot > createdAt.getTime()) return false;
   let cmdline: string | null = null;
   try {
     cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -58,11 +59,3 @@ export function killOrphanedRun(pid: number, createdAt: Date, marker: string): b
   return sent;
 }
 
-function bootTime(): Date | null {
-  try {
-    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
-    return m ? new Date(Number(m[1]) * 1000) : null;
-  } catch {
-    return null;
-  }
-}

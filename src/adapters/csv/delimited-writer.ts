@@ -1,3 +1,4 @@
+import { fsyncDir } from '../../util/fsync-dir.js';
 import { createHash, type Hash } from 'node:crypto';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -219,7 +220,7 @@ class FileDelimitedWriter implements DelimitedWriter {
       await this.fh.sync();
       await this.fh.close();
       await rename(this.tempPath, this.finalPath);
-      await syncDirectory(dirname(this.finalPath));
+      await fsyncDir(dirname(this.finalPath));
     } catch (err) {
       this.state = 'aborted';
       await this.fh.close().catch(() => undefined);
@@ -342,13 +343,6 @@ async function writeAll(fh: FileHandle, chunk: Buffer): Promise<void> {
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  // Makes the rename durable; some filesystems refuse fsync on a directory, which is harmless.
-  const dh = await open(dir, 'r').catch(() => null);
-  if (!dh) return;
-  await dh.sync().catch(() => undefined);
-  await dh.close().catch(() => undefined);
-}
 
 function fileError(err: unknown, path: string, verb: string): SisrelayError {
   const code = (err as NodeJS.ErrnoException | null)?.code;

@@ -14,6 +14,7 @@
  * Leftovers of killed runs (stale temps of the file just delivered, epochs without marker) are
  * swept after a delivery / before an epoch, best effort: see leftover-sweep.ts.
  */
+import { fsyncDir } from '../../util/fsync-dir.js';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { link, lstat, mkdir, open, readdir, realpath, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
@@ -124,7 +125,7 @@ export class LocalTarget implements FileTarget {
         results.push({ path: remote, status: 'delivered', bytes: sizes[i] as number });
       }
       // Data files must be durable before the marker tells the vendor to read them.
-      await syncDir(epochDir);
+      await fsyncDir(epochDir);
       let markerPath: string | null = null;
       if (marker !== null) {
         markerPath = path.posix.join(remoteDir, marker);
@@ -135,7 +136,7 @@ export class LocalTarget implements FileTarget {
         } catch (err) {
           throw this.#err(err, `write marker ${markerPath}`, epochDir);
         }
-        await syncDir(epochDir);
+        await fsyncDir(epochDir);
       }
       this.#log.info(`${this.description}: epoch ${remoteDir} delivered (${files.length} files${marker === null ? '' : `, ${marker} last`})`);
       return { dir: remoteDir, files: results, marker: markerPath };
@@ -249,7 +250,7 @@ export class LocalTarget implements FileTarget {
   /** The final name is in place: make that durable, log it, and sweep stale temps of the name. */
   async #delivered(target: string, remotePath: string, bytes: number): Promise<PutResult> {
     const dir = path.dirname(target);
-    await syncDir(dir);
+    await fsyncDir(dir);
     this.#log.info(`${this.description}: delivered ${remotePath} (${bytes} bytes)`, { path: remotePath, bytes });
     await sweepStaleTemps(localFs, dir, path.basename(target), this.#sweepOptions());
     return { path: remotePath, status: 'delivered', bytes };
@@ -319,16 +320,3 @@ async function copyDurably(from: string, to: string): Promise<void> {
   await pipeline(createReadStream(from), createWriteStream(to, { flags: 'wx', mode: FILE_MODE, flush: true }));
 }
 
-/** fsync a directory so a rename survives a crash; not every filesystem allows it. */
-async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    /* best effort */
-  }
-}
