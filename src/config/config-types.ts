@@ -58,6 +58,8 @@ export interface PostgresConnection {
   ssl: boolean;
   connectTimeoutMs: number;
   statementTimeoutMs: number;
+  /** Stream query results with COPY (query) TO STDOUT; false = through a server-side cursor. */
+  copy: boolean;
 }
 
 /** Embedded PostgreSQL (PGlite) holding a generated dataset: the demo's system of record. */

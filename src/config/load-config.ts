@@ -279,7 +279,7 @@ function finishConnection(t: ConnectionType, v: Record<string, unknown>, path: s
     case 'postgres':
       return {
         name: v.name, type: t, host: v.host, port: v.port, database: v.database, user: v.user, password: v.password ?? null,
-        ssl: v.ssl, connectTimeoutMs: ms('connectTimeout'), statementTimeoutMs: ms('statementTimeout'),
+        ssl: v.ssl, connectTimeoutMs: ms('connectTimeout'), statementTimeoutMs: ms('statementTimeout'), copy: v.copy,
       } as NamedConnection;
     case 'pglite': {
       const snapshotDir = v.snapshotDir === null ? (ctx.stateDir ? resolve(ctx.stateDir, 'pglite') : null) : resolve(ctx.baseDir, v.snapshotDir as string);

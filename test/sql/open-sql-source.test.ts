@@ -12,7 +12,7 @@ const redactor = new Redactor();
 const CONNECTIONS: NamedConnection[] = [
   { name: 'ps', type: 'oracle', connectString: 'db:1521/PSPRODDB', user: 'psnavigator', password: 'pw-oracle-1', connectTimeoutMs: 1000, callTimeoutMs: 1000 },
   { name: 'pc', type: 'mssql', server: 'sql1', port: 1433, database: 'Campus6', user: 'sis', password: 'pw-mssql-1', encrypt: true, trustServerCertificate: false, connectTimeoutMs: 1000, requestTimeoutMs: 1000 },
-  { name: 'wh', type: 'postgres', host: 'pg1', port: 5432, database: 'wh', user: 'etl', password: 'pw-pg-1', ssl: true, connectTimeoutMs: 1000, statementTimeoutMs: 1000 },
+  { name: 'wh', type: 'postgres', host: 'pg1', port: 5432, database: 'wh', user: 'etl', password: 'pw-pg-1', ssl: true, connectTimeoutMs: 1000, statementTimeoutMs: 1000, copy: true },
   { name: 'demo', type: 'pglite', dataset: 'powercampus', seed: 1, students: 10, snapshotDir: null, schoolYearStart: null, academicYear: '2026', academicTerm: 'Fall', courses: 12 },
 ];
 

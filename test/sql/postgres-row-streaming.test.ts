@@ -10,23 +10,26 @@ import { Redactor } from '../../src/util/redactor.js';
 import { startPostgres, type PgFixture } from '../fixtures/postgres.js';
 
 /**
- * How PostgresSource turns pg's rows into SqlRows (array rows, names lower-cased once per query)
- * and that streaming keeps memory flat.
+ * How PostgresSource turns rows into SqlRows, through COPY (CopyTextDecoder) and through the
+ * cursor (array rows, names lower-cased once per query): the same rows either way, and memory
+ * stays flat while streaming.
  */
 
 const DB = 'rows';
 let fx: PgFixture;
-let src: PostgresSource;
+const sources = {} as Record<'copy' | 'cursor', PostgresSource>;
 
 beforeAll(async () => {
   fx = await startPostgres();
   await fx.createDatabase(DB);
-  src = new PostgresSource(fx.connection(DB), { redactor: new Redactor([fx.password]) });
-  await src.connect();
+  for (const transport of ['copy', 'cursor'] as const) {
+    sources[transport] = new PostgresSource(fx.connection(DB, { copy: transport === 'copy' }), { redactor: new Redactor([fx.password]) });
+    await sources[transport].connect();
+  }
 });
 
 afterAll(async () => {
-  await src?.close().catch(() => undefined);
+  for (const src of Object.values(sources)) await src.close().catch(() => undefined);
   await fx?.stop();
 });
 
@@ -40,10 +43,19 @@ const MIXED = `
          interval '1 day 2 hours' AS span, json_build_object('a', g) AS j, jsonb_build_object('b', g) AS jb,
          decode('00ff' || lpad(to_hex(g), 2, '0'), 'hex') AS photo, ARRAY[g, g + 1] AS ids, ARRAY['a', NULL] AS tags,
          gen_random_uuid() IS NOT NULL AS has_uuid, NULL::date AS no_date, NULL::text AS no_text, NULL::numeric AS no_num,
-         g AS dup, g * 10 AS dup
+         g AS dup, g * 10 AS dup,
+         E'tab\\there\\nnew \\\\ line ' || g AS escaped, -g AS neg, (-g * 3000000000)::int8 AS negbig,
+         (-g / 4.0)::numeric(6,2) AS neggpa, 'NaN'::numeric AS nan, 'Infinity'::float8 AS inf, 'infinity'::date AS forever,
+         '0099-01-01'::date AS ancient, '12345678901234.5'::numeric AS fifteen_digits, '1234567890123456.5'::numeric AS seventeen_digits,
+         '-0.00'::numeric AS minus_zero, (g = 3) AS maybe, CASE WHEN g = 2 THEN NULL ELSE g END AS sometimes
   FROM generate_series(1, 5) g ORDER BY g`;
 
-describe('PostgresSource rows', () => {
+describe.each(['copy', 'cursor'] as const)('PostgresSource rows through %s', (transport) => {
+  let src: PostgresSource;
+  beforeAll(() => {
+    src = sources[transport];
+  });
+
   it('match what RowNormalizer makes of pg’s own row objects, values and key order, for every common type', async () => {
     // The former path: pg builds an object per row with the same per-client parsers, then
     // RowNormalizer lower-cases and converts it.

@@ -12,7 +12,8 @@ import { startPostgres, type PgFixture } from '../fixtures/postgres.js';
 const DB = 'sis';
 let fx: PgFixture;
 let admin: pg.Client;
-let src: PostgresSource;
+/** One source per way of reading rows; every test of the first block runs against both. */
+const sources = {} as Record<'copy' | 'cursor', PostgresSource>;
 
 beforeAll(async () => {
   fx = await startPostgres();
@@ -27,12 +28,14 @@ beforeAll(async () => {
       (4, 'O''Brien', 'J', '2012-01-01', '2024-01-01 00:00:00');
     CREATE SEQUENCE probe;
   `);
-  src = new PostgresSource(fx.connection(DB), { redactor: new Redactor([fx.password]) });
-  await src.connect();
+  for (const transport of ['copy', 'cursor'] as const) {
+    sources[transport] = new PostgresSource(fx.connection(DB, { copy: transport === 'copy' }), { redactor: new Redactor([fx.password]) });
+    await sources[transport].connect();
+  }
 });
 
 afterAll(async () => {
-  await src?.close().catch(() => undefined);
+  for (const src of Object.values(sources)) await src.close().catch(() => undefined);
   await admin?.end().catch(() => undefined);
   await fx?.stop();
 });
@@ -53,7 +56,12 @@ async function drain(rows: AsyncIterable<SqlRow>): Promise<number> {
   return n;
 }
 
-describe('PostgresSource against PostgreSQL', () => {
+describe.each(['copy', 'cursor'] as const)('PostgresSource against PostgreSQL, rows through %s', (transport) => {
+  let src: PostgresSource;
+  beforeAll(() => {
+    src = sources[transport];
+  });
+
   it('returns lower-case keys, NULLs and non-ASCII text as stored', async () => {
     const rows = await src.all('SELECT "StudentID", "LastName", middle FROM students WHERE "StudentID" IN (:ids) ORDER BY 1', { ids: [1, 3, 4] });
     expect(rows).toEqual([
@@ -95,7 +103,7 @@ describe('PostgresSource against PostgreSQL', () => {
     expect(pg.types.getTypeParser(1082)).not.toBe(PG_TEXT_PARSERS[1082]);
   });
 
-  it('streams lazily: breaking after 10 of 200k rows leaves the rest unproduced on the server', async () => {
+  it.runIf(transport === 'cursor')('streams lazily: breaking after 10 of 200k rows leaves the rest unproduced on the server', async () => {
     // nextval() runs once per row the executor produces, so the sequence counts how many rows
     // the server actually generated. Buffering the whole result would advance it to 200000.
     await admin.query("SELECT setval('probe', 1, false)");
@@ -110,8 +118,49 @@ describe('PostgresSource against PostgreSQL', () => {
     expect(await src.all('SELECT 1 AS one')).toEqual([{ one: 1 }]);
   });
 
+  it.runIf(transport === 'copy')('streams with back-pressure: breaking early stops the COPY on the server, and the next call reconnects', async () => {
+    // COPY has no portal to suspend: the server writes until TCP pushes back, so it runs ahead
+    // of the consumer by what the socket buffers hold (rows of 2 kB here, so a few thousand),
+    // and breaking off cancels the statement. Buffering the result would produce all 200000.
+    await admin.query("SELECT setval('probe', 1, false)");
+    const [{ pid }] = (await src.all('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+    let seen = 0;
+    for await (const row of src.stream("SELECT g AS id, nextval('probe') AS n, repeat('x', 2000) AS filler FROM generate_series(1, 200000) g")) {
+      expect(row.id).toBe(++seen);
+      if (seen === 10) {
+        // Give the server time to run as far ahead as the buffers let it.
+        await new Promise((r) => setTimeout(r, 200));
+        break;
+      }
+    }
+    const { rows } = await admin.query<{ last_value: string }>('SELECT last_value FROM probe');
+    expect(Number(rows[0]!.last_value)).toBeLessThan(50_000);
+    const [{ pid: after }] = (await src.all('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+    expect(after).not.toBe(pid);
+    // The abandoned statement does not keep running on the server.
+    let running = -1;
+    for (let i = 0; i < 50 && running !== 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      const r = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (%nextval%' AND state = 'active' AND pid <> pg_backend_pid()");
+      running = r.rows[0].n as number;
+    }
+    expect(running).toBe(0);
+  });
+
   it('streams every row of a large result', async () => {
     expect(await drain(src.stream('SELECT g FROM generate_series(1, 50000) g', {}, { fetchSize: 1000 }))).toBe(50000);
+  });
+
+  it('runs two streams started together on one source one after the other, each complete', async () => {
+    // As a job does with Promise.all over two reads: pg queues the second statement.
+    const count = async (n: number): Promise<number> => {
+      let seen = 0;
+      for await (const row of src.stream('SELECT g, repeat(:pad, 50) AS pad FROM generate_series(1, :n) g', { n, pad: 'x' })) {
+        if (row.g !== ++seen) throw new Error(`row ${seen} came out as ${String(row.g)}`);
+      }
+      return seen;
+    };
+    expect(await Promise.all([count(20000), count(30000), count(5)])).toEqual([20000, 30000, 5]);
   });
 
   it('maps bad SQL to SQL_QUERY_FAILED (permanent) and stays usable', async () => {
@@ -148,7 +197,9 @@ describe('PostgresSource against PostgreSQL', () => {
     let active = -1;
     for (let i = 0; i < 50 && active !== 0; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      const { rows } = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(20)' AND state = 'active'");
+      const { rows } = await admin.query(
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE '%SELECT pg_sleep(20)%' AND state = 'active' AND pid <> pg_backend_pid()",
+      );
       active = rows[0].n as number;
     }
     expect(active).toBe(0);
@@ -171,6 +222,76 @@ describe('PostgresSource against PostgreSQL', () => {
     expect(seen).toBeLessThan(200000);
     const [{ pid: newPid }] = (await src.all('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
     expect(newPid).not.toBe(pid);
+  });
+});
+
+describe('PostgresSource COPY path', () => {
+  const copy = (): PostgresSource => sources.copy;
+
+  it('takes bind values that look like SQL as plain values: quotes, backslashes, comment marks, dollar quotes', async () => {
+    const tricky = ["O'Brien", "'); DROP TABLE students; --", 'back\\slash \\x00 \\n', '$$ $tag$ */ /*', 'tab\there', 'line\nbreak', 'Zoë 李'];
+    for (const value of tricky) {
+      const rows = await copy().all('SELECT :v AS v, length(:v) AS n', { v: value });
+      expect(rows).toEqual([{ v: value, n: [...value].length }]);
+    }
+    expect(await copy().all('SELECT count(*) AS n FROM students')).toEqual([{ n: 4 }]);
+  });
+
+  it('reads values holding tabs, newlines, carriage returns and backslashes exactly', async () => {
+    const rows = await copy().all(
+      "SELECT E'a\\tb' AS tab, E'line1\\nline2\\r\\n' AS nl, E'C:\\\\dir\\\\' AS bs, E'\\b\\f\\013' AS ctl, '\\N' AS looks_null, NULL::text AS is_null, '' AS empty",
+    );
+    expect(rows).toEqual([{ tab: 'a\tb', nl: 'line1\nline2\r\n', bs: 'C:\\dir\\', ctl: '\b\f\v', looks_null: '\\N', is_null: null, empty: '' }]);
+  });
+
+  it('accepts a trailing semicolon and a trailing comment, and refuses two statements before running either', async () => {
+    expect(await copy().all('SELECT 1 AS one;')).toEqual([{ one: 1 }]);
+    expect(await copy().all('SELECT 1 AS one -- the end')).toEqual([{ one: 1 }]);
+    expect(await copy().all('/* lead */ ( SELECT 2 AS two )')).toEqual([{ two: 2 }]);
+    expect(await copy().all('VALUES (1), (2)')).toEqual([{ column1: 1 }, { column1: 2 }]);
+    expect(await copy().all('TABLE students')).toHaveLength(4);
+    expect(await copy().all('WITH t AS (SELECT 5 AS n) SELECT n FROM t')).toEqual([{ n: 5 }]);
+    await admin.query('CREATE TABLE IF NOT EXISTS scratch (n int); TRUNCATE scratch');
+    const e = await expectSqlError(copy().all('SELECT 1 AS one; INSERT INTO scratch VALUES (1)'));
+    expect(e.code).toBe('SQL_QUERY_FAILED');
+    expect((await admin.query('SELECT count(*)::int AS n FROM scratch')).rows[0].n).toBe(0);
+  });
+
+  it('runs a statement that returns no rows through the cursor instead', async () => {
+    await admin.query('CREATE TABLE IF NOT EXISTS scratch (n int); TRUNCATE scratch');
+    expect(await copy().all('WITH t AS (SELECT 7 AS n) INSERT INTO scratch SELECT n FROM t')).toEqual([]);
+    expect((await admin.query('SELECT n FROM scratch')).rows).toEqual([{ n: 7 }]);
+  });
+
+  it('reports an error the server raises mid-COPY after the rows before it, and the connection stays in step', async () => {
+    const [{ pid }] = (await copy().all('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+    let seen = 0;
+    const e = await expectSqlError(
+      (async () => {
+        for await (const row of copy().stream('SELECT g, 1 / (g - 30000) AS boom FROM generate_series(1, 60000) g')) {
+          expect(row.g).toBe(++seen);
+        }
+      })(),
+    );
+    expect(e.code).toBe('SQL_QUERY_FAILED');
+    expect(e.message).toContain('division by zero');
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThan(30000);
+    const [{ pid: after }] = (await copy().all('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+    expect(after).toBe(pid);
+  });
+
+  it('skips notices the server sends between rows', async () => {
+    await admin.query(`CREATE OR REPLACE FUNCTION noisy(n int) RETURNS int LANGUAGE plpgsql AS $$
+      BEGIN IF n % 1000 = 0 THEN RAISE NOTICE 'row %', n; END IF; RETURN n; END $$`);
+    const rows = await copy().all('SELECT noisy(g) AS n FROM generate_series(1, 5000) g');
+    expect(rows.map((r) => r.n)).toEqual(Array.from({ length: 5000 }, (_, i) => i + 1));
+  });
+
+  it('refuses a NUL in a bind value, naming the bind', async () => {
+    const e = await expectSqlError(copy().all('SELECT :v AS v', { v: 'a\u0000b' }));
+    expect(e.code).toBe('SQL_QUERY_FAILED');
+    expect(e.message).toContain(':v');
   });
 });
 
@@ -209,15 +330,25 @@ describe('PostgresSource connection failures', () => {
     expect(e.code).toBe('SQL_ENCRYPTION_REQUIRED');
   });
 
-  it('maps a network drop mid-stream to SQL_CONNECTION_LOST', async () => {
+  it.each([
+    ['copy', false],
+    ['cursor', false],
+    // The consumer still busy with rows already read while the connection's error and end
+    // events fire: the next read must fail as a mapped error, not an unhandled rejection.
+    ['copy', true],
+    ['cursor', true],
+  ] as const)('maps a network drop mid-stream to SQL_CONNECTION_LOST (rows through %s, consumer pausing: %s)', async (transport, pause) => {
     const proxy = await startProxy(fx.port);
-    const viaProxy = new PostgresSource(fx.connection(DB, { port: proxy.port }), { redactor: new Redactor() });
+    const viaProxy = new PostgresSource(fx.connection(DB, { port: proxy.port, copy: transport === 'copy' }), { redactor: new Redactor() });
     try {
       let seen = 0;
       const e = await expectSqlError(
         (async () => {
-          for await (const _ of viaProxy.stream('SELECT g FROM generate_series(1, 200000) g', {}, { fetchSize: 500 })) {
-            if (++seen === 2000) proxy.drop();
+          for await (const _ of viaProxy.stream("SELECT g, repeat('x', 200) AS pad FROM generate_series(1, 200000) g", {}, { fetchSize: 500 })) {
+            if (++seen === 2000) {
+              proxy.drop();
+              if (pause) await new Promise((r) => setTimeout(r, 200));
+            }
           }
         })(),
       );
@@ -226,6 +357,32 @@ describe('PostgresSource connection failures', () => {
     } finally {
       await viaProxy.close().catch(() => undefined);
       await proxy.close();
+    }
+  });
+});
+
+describe('PostgresSource cancelling', () => {
+  it('survives a cancel request that cannot connect when a COPY is left early', async () => {
+    const proxy = await startProxy(fx.port);
+    const viaProxy = new PostgresSource(fx.connection(DB, { port: proxy.port }), { redactor: new Redactor() });
+    let closing: Promise<void> | null = null;
+    try {
+      let seen = 0;
+      for await (const _ of viaProxy.stream("SELECT g, repeat('x', 2000) AS pad FROM generate_series(1, 100000) g")) {
+        if (++seen === 10) {
+          closing = proxy.close(); // new connections, the cancel request's among them, are refused
+          break;
+        }
+      }
+      expect(seen).toBe(10);
+      // Give the refused cancel connection time to fail; an unhandled 'error' would fail the file.
+      await new Promise((r) => setTimeout(r, 300));
+      const e = await expectSqlError(viaProxy.all('SELECT 1 AS one'));
+      expect(e.code).toBe('SQL_CONNECT_REFUSED');
+    } finally {
+      proxy.drop();
+      await viaProxy.close().catch(() => undefined);
+      await closing;
     }
   });
 });

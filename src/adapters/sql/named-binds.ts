@@ -3,7 +3,8 @@ import type { BindValue, Binds } from '../adapter-types.js';
 
 /**
  * Job SQL is written once with Oracle-style `:name` binds and runs on every driver. This module
- * rewrites the placeholders for the driver at hand without ever putting a value into the SQL text:
+ * rewrites the placeholders for the driver at hand without putting a value into the SQL text (the
+ * one exception, PostgreSQL's COPY, which takes no parameters, goes through inlineBinds):
  *
  *   postgres/pglite  `:id` → `$1`            (the same name reuses its number)
  *   mssql            `:id` → `@id`
@@ -121,21 +122,66 @@ function placeholder(dialect: BindDialect, name: string): string {
   return dialect === 'mssql' ? `@${name}` : `:${name}`;
 }
 
+/**
+ * Calls `replace` for each `:name` placeholder outside literals, quoted identifiers and comments,
+ * and returns the statement with each replaced by what it returned.
+ */
+function rewritePlaceholders(sql: string, dialect: BindDialect, replace: (name: string) => string): string {
+  let out = '';
+  let i = 0;
+  let copyFrom = 0;
+  while (i < sql.length) {
+    const skipTo = skipNonCode(sql, i, dialect);
+    if (skipTo !== -1) {
+      i = skipTo;
+      continue;
+    }
+    if (sql[i] === ':') {
+      if (sql[i + 1] === ':') {
+        i += 2; // PostgreSQL cast `::type`
+        continue;
+      }
+      if (isIdentStart(sql[i + 1])) {
+        let j = i + 2;
+        while (isIdentChar(sql[j])) j++;
+        const name = sql.slice(i + 1, j);
+        out += sql.slice(copyFrom, i) + replace(name);
+        i = j;
+        copyFrom = j;
+        continue;
+      }
+    }
+    i++;
+  }
+  return out + sql.slice(copyFrom);
+}
+
+/** The value given for `name`, or the error for a placeholder without one. */
+function valueOf(given: Binds, name: string): BindValue {
+  if (!Object.hasOwn(given, name) || given[name] === undefined) {
+    throw bindError(`SQL bind :${name} is used in the statement but no value was given for it`, name);
+  }
+  return given[name] as BindValue;
+}
+
+/** Every bind given must be used: a misspelt placeholder would otherwise leave a filter unset. */
+function checkAllUsed(given: Binds, used: ReadonlySet<string>): void {
+  for (const name of Object.keys(given)) {
+    if (given[name] !== undefined && !used.has(name)) {
+      throw bindError(`SQL bind "${name}" was given but the statement has no :${name} placeholder`, name);
+    }
+  }
+}
+
 export function translateBinds(sql: string, binds: Binds | undefined, dialect: BindDialect): TranslatedSql {
   const given = binds ?? {};
   const used = new Set<string>();
   const values: ScalarBind[] = [];
   const named: Record<string, ScalarBind> = {};
   const pgNumbers = new Map<string, string>(); // name → "$1" or "$1, $2, $3"
-  let out = '';
-  let i = 0;
-  let copyFrom = 0;
 
   const replacementFor = (name: string): string => {
-    if (!Object.hasOwn(given, name) || given[name] === undefined) {
-      throw bindError(`SQL bind :${name} is used in the statement but no value was given for it`, name);
-    }
-    const value = given[name] as BindValue;
+    const value = valueOf(given, name);
     used.add(name);
     if (dialect === 'postgres') {
       const known = pgNumbers.get(name);
@@ -167,37 +213,30 @@ export function translateBinds(sql: string, binds: Binds | undefined, dialect: B
     return placeholder(dialect, name);
   };
 
-  while (i < sql.length) {
-    const skipTo = skipNonCode(sql, i, dialect);
-    if (skipTo !== -1) {
-      i = skipTo;
-      continue;
-    }
-    if (sql[i] === ':') {
-      if (sql[i + 1] === ':') {
-        i += 2; // PostgreSQL cast `::type`
-        continue;
-      }
-      if (isIdentStart(sql[i + 1])) {
-        let j = i + 2;
-        while (isIdentChar(sql[j])) j++;
-        const name = sql.slice(i + 1, j);
-        out += sql.slice(copyFrom, i) + replacementFor(name);
-        i = j;
-        copyFrom = j;
-        continue;
-      }
-    }
-    i++;
-  }
-  out += sql.slice(copyFrom);
-
-  for (const name of Object.keys(given)) {
-    if (given[name] !== undefined && !used.has(name)) {
-      throw bindError(`SQL bind "${name}" was given but the statement has no :${name} placeholder`, name);
-    }
-  }
+  const out = rewritePlaceholders(sql, dialect, replacementFor);
+  checkAllUsed(given, used);
   return { sql: out, values, named };
+}
+
+/**
+ * The statement with every placeholder replaced by a literal that `literal` renders, for the one
+ * statement that cannot take parameters: PostgreSQL's COPY (see postgres-copy.ts). The rules for
+ * missing, unused and list binds are translateBinds'.
+ */
+export function inlineBinds(sql: string, binds: Binds | undefined, dialect: BindDialect, literal: (value: ScalarBind, name: string) => string): string {
+  const given = binds ?? {};
+  const used = new Set<string>();
+  const out = rewritePlaceholders(sql, dialect, (name) => {
+    const value = valueOf(given, name);
+    used.add(name);
+    if (Array.isArray(value)) {
+      checkArray(name, value);
+      return value.map((v: string | number) => literal(v, name)).join(', ');
+    }
+    return literal(value as ScalarBind, name);
+  });
+  checkAllUsed(given, used);
+  return out;
 }
 
 function checkArray(name: string, value: readonly unknown[]): void {

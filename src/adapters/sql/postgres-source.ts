@@ -3,9 +3,13 @@ import type { NamedConnection, PostgresConnection } from '../../config/config-ty
 import { SisrelayError } from '../../errors/sisrelay-error.js';
 import type { Redactor } from '../../util/redactor.js';
 import type { Binds, QueryOptions, SqlRow, SqlSource } from '../adapter-types.js';
-import { translateBinds, type ScalarBind } from './named-binds.js';
+import { CopyOutQuery } from './copy-out-query.js';
+import { CopyTextDecoder, type TextParser } from './copy-text-decoder.js';
+import { inlineBinds, translateBinds, type ScalarBind } from './named-binds.js';
 import { ArrayRowBuilder } from './normalize-row.js';
+import { DescribeStatement, copyStatement, copyableQuery, postgresLiteral } from './postgres-copy.js';
 import { PG_TEXT_PARSERS } from './pg-type-parsers.js';
+import { WaitInterrupter } from './wait-interrupter.js';
 import { abortReason, collectRows, fetchSizeOf, rowsFromBatches, wallClockText, type RowBatch } from './source-support.js';
 import { describeConnection, sqlError, toSqlError, type SqlErrorContext } from './sql-errors.js';
 
@@ -62,6 +66,7 @@ export class PostgresSource implements SqlSource {
   /** Set when the connection died between queries; the next call reports it. */
   #lost: unknown = null;
   #sessionTimeoutMs: number;
+  #textParser: ((oid: number) => TextParser) | null = null;
 
   constructor(conn: NamedConnection<PostgresConnection>, opts: { redactor: Redactor }) {
     this.#conn = conn;
@@ -146,32 +151,154 @@ export class PostgresSource implements SqlSource {
     const pg = this.#pg;
     if (!pg) return;
     try {
-      const canceller = new pg.Client(this.#clientConfig(pg)) as PgClient & { cancel(c: PgClient, q: unknown): void };
+      const canceller = new pg.Client(this.#clientConfig(pg)) as PgClient & {
+        cancel(c: PgClient, q: unknown): void;
+        connection: { on(event: 'error', listener: () => void): void };
+      };
       canceller.on('error', () => undefined);
+      // Client.cancel() opens the client's Connection without the listeners connect() adds, so
+      // a refused or reset cancel connection would be an 'error' event with no listener: an
+      // uncaught exception that ends the run process.
+      canceller.connection.on('error', () => undefined);
       canceller.cancel(client, query);
     } catch {
       // Best effort: closing the cursor below still ends the query once the server answers.
     }
   }
 
+  /**
+   * Queries (SELECT, WITH, VALUES, TABLE) stream through `COPY (query) TO STDOUT` unless the
+   * connection sets `copy: false`; anything else, and every statement then, through a cursor.
+   * Both give the same rows (test/sql/postgres-row-streaming.test.ts runs every type through both).
+   */
   stream(sql: string, binds?: Binds, options: QueryOptions = {}): AsyncIterableIterator<SqlRow> {
-    return rowsFromBatches(this.#batches(sql, binds, options));
+    const useCopy = this.#conn.copy && copyableQuery(sql) !== null;
+    return useCopy ? rowsFromBatches(this.#copyBatches(sql, binds, options)) : rowsFromBatches(this.#cursorBatches(sql, binds, options));
   }
 
-  async *#batches(sql: string, binds: Binds | undefined, options: QueryOptions): AsyncGenerator<RowBatch<unknown[]>, void, undefined> {
-    const { signal } = options;
-    const q = translateBinds(sql, binds, 'postgres');
-    const batchSize = fetchSizeOf(options.fetchSize);
-    signal?.throwIfAborted();
+  /** A ready connection with the statement timeout the call asks for. */
+  async #prepared(options: QueryOptions): Promise<PgClient> {
+    options.signal?.throwIfAborted();
     const client = await this.#ready();
-    const QueryStream = (await import('pg-query-stream')).default;
     try {
       await this.#useTimeout(client, options.timeoutMs ?? this.#conn.statementTimeoutMs);
     } catch (err) {
-      const mapped = toSqlError(err, 'query', this.#ctx);
-      if (mapped.code === 'SQL_CONNECTION_LOST') this.#lost = err;
-      throw mapped;
+      throw this.#mapped(err);
     }
+    return client;
+  }
+
+  /** A driver error as a SisrelayError; a lost connection is noted so the next call replaces it. */
+  #mapped(err: unknown): SisrelayError {
+    if (err instanceof SisrelayError) return err;
+    const mapped = toSqlError(err, 'query', this.#ctx);
+    if (mapped.code === 'SQL_CONNECTION_LOST') this.#lost = err;
+    return mapped;
+  }
+
+  /**
+   * Waits that end early when the caller aborts (after asking the server to stop the statement
+   * running, `active()`, and retiring the connection, whose protocol state is then unknown) or
+   * when the connection ends. pg-cursor drops an error that arrives after the portal's
+   * CommandComplete and before ReadyForQuery (its handleError returns early once the portal is
+   * closed), and a COPY whose socket is paused sees nothing at all, so a read could wait forever
+   * when the server ends the connection at that moment (pg_terminate_backend, a restart): the
+   * connection's own end event settles the wait instead, as SQL_CONNECTION_LOST.
+   */
+  #watch(client: PgClient, signal: AbortSignal | undefined, active: () => unknown): { waitFor: WaitInterrupter['waitFor']; dispose(): void } {
+    const waits = new WaitInterrupter();
+    const onAbort = (): void => {
+      this.#lost ??= new Error('a statement was aborted on this connection');
+      const query = active();
+      if (query) this.#cancelRunning(client, query);
+      waits.interrupt(abortReason(signal!));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const onEnd = (): void => waits.interrupt(this.#lost ?? new Error('Connection terminated unexpectedly'));
+    client.once('end', onEnd);
+    return {
+      waitFor: (p) => waits.waitFor(p),
+      dispose: () => {
+        signal?.removeEventListener('abort', onAbort);
+        client.removeListener('end', onEnd);
+      },
+    };
+  }
+
+  #parserFor(): (oid: number) => TextParser {
+    const getTypeParser = pgTypeOverrides(this.#pg!).getTypeParser as (oid: number, format: 'text') => TextParser;
+    return (this.#textParser ??= (oid) => getTypeParser(oid, 'text'));
+  }
+
+  /**
+   * COPY streams as fast as the consumer reads: CopyOutQuery reads the paused socket only when
+   * asked, so TCP holds the server back and memory stays at a chunk or two. Bind values become
+   * literals (COPY takes no parameters; see postgresLiteral), and the result columns are described
+   * first, from the very text the COPY will run, so each value gets its type's parser.
+   */
+  async *#copyBatches(sql: string, binds: Binds | undefined, options: QueryOptions): AsyncGenerator<RowBatch<unknown>, void, undefined> {
+    const { signal } = options;
+    const pg = (this.#pg ??= (await import('pg')).default);
+    const body = copyableQuery(inlineBinds(sql, binds, 'postgres', postgresLiteral(pg.escapeLiteral)))!;
+    const client = await this.#prepared(options);
+    let active: unknown = null;
+    const watch = this.#watch(client, signal, () => active);
+    let copy: CopyOutQuery | null = null;
+    /** The COPY ended, well or with an error from the server: the connection is in step again. */
+    let ended = false;
+    try {
+      const describe = new DescribeStatement(body);
+      active = describe;
+      client.query(describe);
+      const columns = await watch.waitFor(describe.done);
+      if (columns === null) {
+        // Began like a query but returns no rows (WITH ... INSERT without RETURNING): no COPY.
+        ended = true;
+        watch.dispose();
+        yield* this.#cursorBatches(sql, binds, options);
+        return;
+      }
+      const decoder = new CopyTextDecoder(columns, this.#parserFor());
+      copy = new CopyOutQuery(copyStatement(body));
+      active = copy;
+      const settled = copy.done.finally(() => {
+        ended = true;
+      });
+      settled.catch(() => undefined);
+      client.query(copy);
+      for (;;) {
+        const bytes = await watch.waitFor(copy.read());
+        if (signal?.aborted) throw abortReason(signal);
+        if (bytes === null) break;
+        const rows = decoder.push(bytes);
+        if (rows.length > 0) yield { raw: rows, toRow: identity };
+      }
+      const sent = await watch.waitFor(copy.done);
+      decoder.end();
+      if (sent !== decoder.rowCount) {
+        throw sqlError('SQL_QUERY_FAILED', `the server reported ${sent} rows for the COPY but ${decoder.rowCount} arrived`, this.#ctx);
+      }
+    } catch (err) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw this.#mapped(err);
+    } finally {
+      watch.dispose();
+      // Left early (the consumer stopped, or a row could not be read): a COPY cannot be
+      // stopped half way with the connection kept, so the statement is cancelled and the
+      // connection retired; the next call opens a fresh one.
+      if (copy && !ended && this.#lost === null) {
+        this.#lost = new Error('a COPY was left unfinished on this connection');
+        this.#cancelRunning(client, copy);
+      }
+    }
+  }
+
+  async *#cursorBatches(sql: string, binds: Binds | undefined, options: QueryOptions): AsyncGenerator<RowBatch<unknown[]>, void, undefined> {
+    const { signal } = options;
+    const q = translateBinds(sql, binds, 'postgres');
+    const batchSize = fetchSizeOf(options.fetchSize);
+    const QueryStream = (await import('pg-query-stream')).default;
+    const client = await this.#prepared(options);
     // The cursor (pg-cursor, as exposed by pg-query-stream) reads one batch per round trip
     // through a server-side portal. The next batch is requested as soon as the current one
     // arrives, so the server produces batch N+1 while the consumer works through batch N (the
@@ -185,42 +312,7 @@ export class PostgresSource implements SqlSource {
     const qs = new QueryStream(q.sql, q.values.map(pgParam), { batchSize, rowMode: 'array' });
     const cursor = qs.cursor as PgCursor;
     const result = qs._result as { fields: ReadonlyArray<{ name: string }> };
-    // On abort: ask the server to stop (CancelRequest), stop waiting at once, and retire the
-    // connection, whose protocol state is then unknown (the next statement reconnects).
-    // pg-cursor drops an error that arrives after the portal's CommandComplete and before
-    // ReadyForQuery (its handleError returns early once the portal is closed), so a read would
-    // wait forever when the server ends the connection at that moment (pg_terminate_backend, a
-    // server restart): the run then hangs until its timeout. The connection's own end event
-    // settles the wait instead, as SQL_CONNECTION_LOST.
-    // Both interrupt only the wait in progress (see waitFor): a Promise.race against one
-    // long-lived "aborted" or "ended" promise would leave a reaction on it per batch, each
-    // keeping its batch reachable until the statement ends, so memory would grow with the
-    // result (measured: 365 MB peak RSS for 500k rows instead of 140 MB).
-    let interrupted: { reason: unknown } | null = null;
-    let rejectWait: ((reason: unknown) => void) | null = null;
-    const interrupt = (reason: unknown): void => {
-      interrupted ??= { reason };
-      rejectWait?.(reason);
-    };
-    const onAbort = (): void => {
-      this.#lost ??= new Error('a statement was aborted on this connection');
-      this.#cancelRunning(client, qs);
-      interrupt(abortReason(signal!));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const onEnd = (): void => interrupt(this.#lost ?? new Error('Connection terminated unexpectedly'));
-    client.once('end', onEnd);
-    const waitFor = (batch: Promise<unknown[][]>): Promise<unknown[][]> =>
-      new Promise<unknown[][]>((resolve, reject) => {
-        if (interrupted) {
-          reject(interrupted.reason);
-          return;
-        }
-        rejectWait = reject;
-        batch.then(resolve, reject);
-      }).finally(() => {
-        rejectWait = null;
-      });
+    const watch = this.#watch(client, signal, () => qs);
     let builder: ArrayRowBuilder | null = null;
     let finished = false;
     let next: Promise<unknown[][]> | null = null;
@@ -237,7 +329,7 @@ export class PostgresSource implements SqlSource {
       for (;;) {
         let rows: unknown[][];
         try {
-          rows = await waitFor(next!);
+          rows = await watch.waitFor(next!);
         } catch (err) {
           // A failed cursor has already synced with the server, and an abort retires the
           // connection: nothing to close. (Any other failure, such as two columns whose names
@@ -259,13 +351,9 @@ export class PostgresSource implements SqlSource {
       finished = true;
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
-      if (err instanceof SisrelayError) throw err;
-      const mapped = toSqlError(err, 'query', this.#ctx);
-      if (mapped.code === 'SQL_CONNECTION_LOST') this.#lost = err;
-      throw mapped;
+      throw this.#mapped(err);
     } finally {
-      signal?.removeEventListener('abort', onAbort);
-      client.removeListener('end', onEnd);
+      watch.dispose();
       // Early exit (break, or a consumer error): let the batch in flight arrive, then close the
       // portal, so the connection is idle and in step for the next statement.
       if (!finished && this.#lost === null) {
@@ -293,3 +381,6 @@ export class PostgresSource implements SqlSource {
     }
   }
 }
+
+/** COPY batches hold finished rows already. */
+const identity = (row: unknown): SqlRow => row as SqlRow;

@@ -27,7 +27,8 @@ export async function collectRows(rows: AsyncIterable<SqlRow>): Promise<SqlRow[]
 /** One batch of driver rows and how to turn each into a SqlRow. */
 export interface RowBatch<R> {
   readonly raw: readonly R[];
-  readonly toRow: (raw: R) => SqlRow;
+  /** Method syntax on purpose: a batch of any raw shape is then a RowBatch<unknown>. */
+  toRow(raw: R): SqlRow;
 }
 
 /**

@@ -91,6 +91,7 @@ export const pgConnection = (password: string): NamedConnection => ({
   ssl: false,
   connectTimeoutMs: 1000,
   statementTimeoutMs: 1000,
+  copy: true,
 });
 
 export function fileUrl(path: string): string {
