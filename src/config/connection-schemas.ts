@@ -54,7 +54,7 @@ export const connectionSchemas: Record<ConnectionType, Record<string, unknown>> 
     connectTimeout: { doc: 'Give up connecting after this.', format: 'duration', default: '20s' },
     statementTimeout: { doc: 'Limit for one query.', format: 'duration', default: '10m' },
     copy: {
-      doc: 'Stream query results with COPY (query) TO STDOUT (about 1.5x as fast as a cursor on a large extract); false = a server-side cursor, for PostgreSQL-compatible servers without COPY TO STDOUT.',
+      doc: 'Stream query results with COPY (query) TO STDOUT (about 1.5x as fast as a cursor on a large extract; bind values then travel as escaped literals, as COPY takes no parameters); false = a server-side cursor, for PostgreSQL-compatible servers without COPY TO STDOUT.',
       format: 'bool',
       default: true,
     },
