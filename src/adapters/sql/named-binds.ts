@@ -78,6 +78,27 @@ function skipBlockComment(sql: string, start: number, nested: boolean): number {
   return sql.length;
 }
 
+/**
+ * Where a statement's first keyword starts: past whitespace, opening parentheses and comments
+ * (nested block comments where the dialect nests them, as skipNonCode reads them).
+ */
+export function leadingCodeStart(sql: string, dialect: BindDialect): number {
+  let i = 0;
+  while (i < sql.length) {
+    if (/[\s(]/.test(sql[i]!)) {
+      i++;
+    } else if (sql.startsWith('--', i)) {
+      const nl = sql.indexOf('\n', i);
+      i = nl === -1 ? sql.length : nl + 1;
+    } else if (sql.startsWith('/*', i)) {
+      i = skipBlockComment(sql, i, dialect !== 'oracle');
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
 const ORACLE_Q_CLOSE: Record<string, string> = { '[': ']', '{': '}', '(': ')', '<': '>' };
 
 /**

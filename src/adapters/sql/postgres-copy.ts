@@ -1,6 +1,6 @@
 import type { Connection as PgConnection } from 'pg';
 import { SisrelayError } from '../../errors/sisrelay-error.js';
-import type { ScalarBind } from './named-binds.js';
+import { leadingCodeStart, type ScalarBind } from './named-binds.js';
 import type { CopyColumn } from './copy-text-decoder.js';
 import { wallClockText } from './source-support.js';
 
@@ -18,39 +18,13 @@ import { wallClockText } from './source-support.js';
 /** The statement kinds COPY can wrap and that return rows; the rest go through the cursor. */
 const COPYABLE_START = /^(?:select|with|values|table)\b/i;
 
-/** Whitespace, comments and opening parentheses before a statement's first keyword. */
-function skipLead(sql: string): number {
-  let i = 0;
-  for (;;) {
-    const rest = sql.slice(i);
-    const ws = /^[\s(]+/.exec(rest);
-    if (ws) {
-      i += ws[0].length;
-      continue;
-    }
-    if (rest.startsWith('--')) {
-      const nl = sql.indexOf('\n', i);
-      if (nl === -1) return sql.length;
-      i = nl + 1;
-      continue;
-    }
-    if (rest.startsWith('/*')) {
-      const close = sql.indexOf('*/', i + 2);
-      if (close === -1) return sql.length;
-      i = close + 2;
-      continue;
-    }
-    return i;
-  }
-}
-
 /**
  * The statement as the body of `COPY (...) TO STDOUT`, or null when it is not a query COPY can
  * wrap (DML, SHOW, EXPLAIN...). A trailing semicolon is dropped: it is harmless on its own and a
  * syntax error inside the parentheses.
  */
 export function copyableQuery(sql: string): string | null {
-  if (!COPYABLE_START.test(sql.slice(skipLead(sql)))) return null;
+  if (!COPYABLE_START.test(sql.slice(leadingCodeStart(sql, 'postgres')))) return null;
   return sql.replace(/[\s;]+$/, '');
 }
 
