@@ -103,50 +103,6 @@ describe.each(['copy', 'cursor'] as const)('PostgresSource against PostgreSQL, r
     expect(pg.types.getTypeParser(1082)).not.toBe(PG_TEXT_PARSERS[1082]);
   });
 
-  it.runIf(transport === 'cursor')('streams lazily: breaking after 10 of 200k rows leaves the rest unproduced on the server', async () => {
-    // nextval() runs once per row the executor produces, so the sequence counts how many rows
-    // the server actually generated. Buffering the whole result would advance it to 200000.
-    await admin.query("SELECT setval('probe', 1, false)");
-    let seen = 0;
-    for await (const row of src.stream('SELECT g AS id, nextval(\'probe\') AS n FROM generate_series(1, 200000) g', {}, { fetchSize: 100 })) {
-      expect(row.id).toBe(++seen);
-      if (seen === 10) break;
-    }
-    const { rows } = await admin.query<{ last_value: string }>('SELECT last_value FROM probe');
-    expect(Number(rows[0]!.last_value)).toBeLessThanOrEqual(300);
-    // The portal was closed: the same connection runs the next statement.
-    expect(await src.all('SELECT 1 AS one')).toEqual([{ one: 1 }]);
-  });
-
-  it.runIf(transport === 'copy')('streams with back-pressure: breaking early stops the COPY on the server, and the next call reconnects', async () => {
-    // COPY has no portal to suspend: the server writes until TCP pushes back, so it runs ahead
-    // of the consumer by what the socket buffers hold (rows of 2 kB here, so a few thousand),
-    // and breaking off cancels the statement. Buffering the result would produce all 200000.
-    await admin.query("SELECT setval('probe', 1, false)");
-    const [{ pid }] = (await src.all('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
-    let seen = 0;
-    for await (const row of src.stream("SELECT g AS id, nextval('probe') AS n, repeat('x', 2000) AS filler FROM generate_series(1, 200000) g")) {
-      expect(row.id).toBe(++seen);
-      if (seen === 10) {
-        // Give the server time to run as far ahead as the buffers let it.
-        await new Promise((r) => setTimeout(r, 200));
-        break;
-      }
-    }
-    const { rows } = await admin.query<{ last_value: string }>('SELECT last_value FROM probe');
-    expect(Number(rows[0]!.last_value)).toBeLessThan(50_000);
-    const [{ pid: after }] = (await src.all('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
-    expect(after).not.toBe(pid);
-    // The abandoned statement does not keep running on the server.
-    let running = -1;
-    for (let i = 0; i < 50 && running !== 0; i++) {
-      if (i > 0) await new Promise((r) => setTimeout(r, 100));
-      const r = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (%nextval%' AND state = 'active' AND pid <> pg_backend_pid()");
-      running = r.rows[0].n as number;
-    }
-    expect(running).toBe(0);
-  });
-
   it('streams every row of a large result', async () => {
     expect(await drain(src.stream('SELECT g FROM generate_series(1, 50000) g', {}, { fetchSize: 1000 }))).toBe(50000);
   });
@@ -225,8 +181,55 @@ describe.each(['copy', 'cursor'] as const)('PostgresSource against PostgreSQL, r
   });
 });
 
+describe('PostgresSource cursor path', () => {
+  it('streams lazily: breaking after 10 of 200k rows leaves the rest unproduced on the server', async () => {
+    // nextval() runs once per row the executor produces, so the sequence counts how many rows
+    // the server actually generated. Buffering the whole result would advance it to 200000.
+    await admin.query("SELECT setval('probe', 1, false)");
+    let seen = 0;
+    for await (const row of sources.cursor.stream('SELECT g AS id, nextval(\'probe\') AS n FROM generate_series(1, 200000) g', {}, { fetchSize: 100 })) {
+      expect(row.id).toBe(++seen);
+      if (seen === 10) break;
+    }
+    const { rows } = await admin.query<{ last_value: string }>('SELECT last_value FROM probe');
+    expect(Number(rows[0]!.last_value)).toBeLessThanOrEqual(300);
+    // The portal was closed: the same connection runs the next statement.
+    expect(await sources.cursor.all('SELECT 1 AS one')).toEqual([{ one: 1 }]);
+  });
+});
+
 describe('PostgresSource COPY path', () => {
   const copy = (): PostgresSource => sources.copy;
+
+  it('streams with back-pressure: breaking early stops the COPY on the server, and the next call reconnects', async () => {
+    // COPY has no portal to suspend: the server writes until TCP pushes back, so it runs ahead
+    // of the consumer by what the socket buffers hold (rows of 2 kB here, so a few thousand),
+    // and breaking off cancels the statement. Buffering the result would produce all 200000.
+    await admin.query("SELECT setval('probe', 1, false)");
+    const [{ pid }] = (await copy().all('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+    let seen = 0;
+    for await (const row of copy().stream("SELECT g AS id, nextval('probe') AS n, repeat('x', 2000) AS filler FROM generate_series(1, 200000) g")) {
+      expect(row.id).toBe(++seen);
+      if (seen === 10) {
+        // Give the server time to run as far ahead as the buffers let it.
+        await new Promise((r) => setTimeout(r, 200));
+        break;
+      }
+    }
+    const { rows } = await admin.query<{ last_value: string }>('SELECT last_value FROM probe');
+    expect(Number(rows[0]!.last_value)).toBeLessThan(50_000);
+    const [{ pid: after }] = (await copy().all('SELECT pg_backend_pid() AS pid')) as [{ pid: number }];
+    expect(after).not.toBe(pid);
+    // The abandoned statement does not keep running on the server.
+    let running = -1;
+    for (let i = 0; i < 50 && running !== 0; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 100));
+      const r = await admin.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE query LIKE 'COPY (%nextval%' AND state = 'active' AND pid <> pg_backend_pid()");
+      running = r.rows[0].n as number;
+    }
+    expect(running).toBe(0);
+  });
+
 
   it('takes bind values that look like SQL as plain values: quotes, backslashes, comment marks, dollar quotes', async () => {
     const tricky = ["O'Brien", "'); DROP TABLE students; --", 'back\\slash \\x00 \\n', '$$ $tag$ */ /*', 'tab\there', 'line\nbreak', 'Zoë 李'];
