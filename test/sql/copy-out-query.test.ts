@@ -29,6 +29,15 @@ const STREAM = Buffer.concat([
 ]);
 
 /** A stand-in for pg's Connection: its socket and the one data listener pg-protocol adds. */
+/**
+ * A net.Socket hands every chunk it reads to its reader in a Buffer of its own, and CopyOutQuery
+ * moves the payloads together inside it; a PassThrough hands over the very Buffer written, so
+ * the tests write copies rather than let the shared STREAM be rearranged.
+ */
+function fresh(bytes: Buffer): Buffer {
+  return Buffer.from(bytes);
+}
+
 function fakeConnection(): { conn: Connection; socket: PassThrough; pgSaw: Buffer[]; sent: string[] } {
   const socket = new PassThrough();
   const pgSaw: Buffer[] = [];
@@ -52,9 +61,9 @@ describe('CopyOutQuery', () => {
       expect(copy.submit(conn)).toBeUndefined();
       expect(sent).toEqual(['COPY (SELECT 1) TO STDOUT']);
       const reading = readAll(copy);
-      if (cut > 0) socket.write(STREAM.subarray(0, cut));
+      if (cut > 0) socket.write(fresh(STREAM.subarray(0, cut)));
       await new Promise((r) => setImmediate(r));
-      socket.write(STREAM.subarray(cut));
+      socket.write(fresh(STREAM.subarray(cut)));
       expect(await reading, `cut at ${cut}`).toBe(ROWS.join(''));
       await new Promise((r) => setImmediate(r));
       expect(Buffer.concat(pgSaw).toString("hex"), `cut at ${cut}`).toBe(AFTER.toString("hex"));
@@ -71,7 +80,7 @@ describe('CopyOutQuery', () => {
     socket.write(Buffer.concat([message('H', Buffer.from([0, 0, 1, 0, 0])), message('d', '1\n'), error.subarray(0, 3)]));
     expect((await copy.read())!.toString()).toBe('1\n');
     const next = copy.read();
-    socket.write(error.subarray(3));
+    socket.write(fresh(error.subarray(3)));
     await new Promise((r) => setImmediate(r));
     expect(Buffer.concat(pgSaw).equals(error)).toBe(true);
     const reason = new Error('division by zero');
@@ -86,7 +95,7 @@ describe('CopyOutQuery', () => {
     const reading = readAll(copy); // pg has not submitted it yet
     await new Promise((r) => setImmediate(r));
     copy.submit(conn);
-    socket.write(STREAM);
+    socket.write(fresh(STREAM));
     expect(await reading).toBe(ROWS.join(''));
   });
 

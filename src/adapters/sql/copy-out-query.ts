@@ -13,8 +13,8 @@ import type { Socket } from 'node:net';
  * Why not pg's own message handling, or pg-copy-streams: the server sends one CopyData message
  * per row, and both take each message apart as an object or a Buffer of its own; at half a million
  * rows that alone cost more CPU than psql's whole export (bench/sql-stream.ts). Here the socket's
- * chunks are read directly (as pg-copy-streams does) and each message's payload is copied into
- * one Buffer per chunk, with nothing allocated per row.
+ * chunks are read directly (as pg-copy-streams does) and each message's payload is moved next to
+ * the one before it inside the chunk, with nothing allocated per row.
  *
  * While the COPY streams, pg's data listener is detached and the socket is paused: bytes are read
  * only when the caller asks, so TCP holds the server back (back-pressure) and memory stays at a
@@ -122,18 +122,26 @@ export class CopyOutQuery {
     }
   }
 
-  /** The CopyData payloads in `input`; stops at CopyDone or a message that is pg's to handle. */
+  /**
+   * The CopyData payloads in `input`; stops at CopyDone or a message that is pg's to handle.
+   * The payloads are moved together inside the chunk itself (copyWithin: no allocation, about a
+   * third of the CPU of copying each row into a new Buffer), which is safe because the socket
+   * hands each chunk over to its one reader and every move is to the left of the bytes still to
+   * be read, so what is handed to pg after the COPY is untouched.
+   */
   #parse(input: Buffer): Buffer {
     const chunk = this.#carry ? Buffer.concat([this.#carry, input]) : input;
     this.#carry = null;
-    const out = Buffer.allocUnsafe(chunk.length);
     let size = 0;
     let pos = 0;
     const end = chunk.length;
     while (pos < end) {
       if (this.#bodyLeft > 0) {
         const n = Math.min(this.#bodyLeft, end - pos);
-        if (this.#type === COPY_DATA) size += chunk.copy(out, size, pos, pos + n);
+        if (this.#type === COPY_DATA) {
+          if (size !== pos) chunk.copyWithin(size, pos, pos + n);
+          size += n;
+        }
         pos += n;
         this.#bodyLeft -= n;
         continue;
@@ -159,7 +167,7 @@ export class CopyOutQuery {
       this.#detach(chunk.subarray(pos));
       break;
     }
-    return out.subarray(0, size);
+    return chunk.subarray(0, size);
   }
 
   /** Gives the socket back to pg, with the bytes pg has yet to see. */
