@@ -47,6 +47,7 @@ function fakeSql(conn: NamedConnection, closed: string[], failClose = false): Sq
     description: `postgres ${conn.name}`,
     connect: async () => undefined,
     stream: async function* () {},
+    streamBatches: async function* () {},
     all: async () => [],
     close: async () => {
       closed.push(conn.name);

@@ -163,6 +163,19 @@ describe('MssqlSource against a fake TDS server', () => {
     expect(sample[7]).toMatchObject({ id: 7, enrolledat: null });
   });
 
+  it('hands over the same rows in arrays of at most fetchSize through streamBatches', async () => {
+    const src = source(conn());
+    const sizes: number[] = [];
+    let ids = 0;
+    let expected = 0;
+    for await (const batch of src.streamBatches('SELECT students', {}, { fetchSize: 20_000 })) {
+      sizes.push(batch.length);
+      for (const row of batch) if (row.id === expected++) ids++;
+    }
+    expect(sizes).toEqual([20_000, 20_000, 10_000]);
+    expect(ids).toBe(50_000);
+  });
+
   it('applies back-pressure: a consumer that stops reading stops the server', async () => {
     const src = source(conn());
     const it = src.stream('SELECT million', {}, { fetchSize: 200 })[Symbol.asyncIterator]();

@@ -144,6 +144,17 @@ describe('PgliteSource', () => {
     expect(n).toBe(2500);
   });
 
+  it('hands over the same rows in arrays of at most fetchSize through streamBatches', async () => {
+    const sizes: number[] = [];
+    const values: unknown[] = [];
+    for await (const batch of src.streamBatches('SELECT g FROM generate_series(1, 2500) g', {}, { fetchSize: 1000 })) {
+      sizes.push(batch.length);
+      for (const row of batch) values.push(row.g);
+    }
+    expect(sizes).toEqual([1000, 1000, 500]);
+    expect(values).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+  });
+
   it('maps bad SQL to SQL_QUERY_FAILED and stays usable', async () => {
     const err = await src.all('SELECT * FROM nope').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SisrelayError);

@@ -56,6 +56,10 @@ async function drain(rows: AsyncIterable<SqlRow>): Promise<number> {
   return n;
 }
 
+async function* batchRows(batches: AsyncIterable<readonly SqlRow[]>): AsyncGenerator<SqlRow> {
+  for await (const batch of batches) yield* batch;
+}
+
 describe.each(['copy', 'cursor'] as const)('PostgresSource against PostgreSQL, rows through %s', (transport) => {
   let src: PostgresSource;
   beforeAll(() => {
@@ -105,6 +109,36 @@ describe.each(['copy', 'cursor'] as const)('PostgresSource against PostgreSQL, r
 
   it('streams every row of a large result', async () => {
     expect(await drain(src.stream('SELECT g FROM generate_series(1, 50000) g', {}, { fetchSize: 1000 }))).toBe(50000);
+  });
+
+  it('hands over stream()\'s rows in non-empty arrays through streamBatches, reading as the caller asks', async () => {
+    const sql = 'SELECT g, repeat(:pad, 40) AS pad FROM generate_series(1, 30000) g';
+    const batches: (readonly SqlRow[])[] = [];
+    for await (const batch of src.streamBatches(sql, { pad: 'é' }, { fetchSize: 700 })) batches.push(batch);
+    expect(batches.every((b) => b.length > 0)).toBe(true);
+    // Several reads, not one buffered result (the cursor's batches are fetchSize; COPY's are
+    // what one network read carries, about 50 kB here).
+    expect(batches.length).toBeGreaterThan(10);
+    if (transport === 'cursor') expect(batches.every((b) => b.length <= 700)).toBe(true);
+    const rows = batches.flat();
+    expect(rows.map((r) => r.g)).toEqual(Array.from({ length: 30000 }, (_, i) => i + 1));
+    expect(rows).toEqual(await src.all(sql, { pad: 'é' }));
+  });
+
+  it('ends the statement when a streamBatches loop stops early, and the next call gets its rows', async () => {
+    let first: readonly SqlRow[] = [];
+    for await (const batch of src.streamBatches('SELECT g FROM generate_series(1, 200000) g', {}, { fetchSize: 500 })) {
+      first = batch;
+      break;
+    }
+    expect(first[0]).toEqual({ g: 1 });
+    expect(await src.all('SELECT 4 AS four')).toEqual([{ four: 4 }]);
+  });
+
+  it('maps bad SQL in streamBatches to SQL_QUERY_FAILED and stays usable', async () => {
+    const e = await expectSqlError(drain(batchRows(src.streamBatches('SELECT nope FROM students'))));
+    expect(e.code).toBe('SQL_QUERY_FAILED');
+    expect(await src.all('SELECT 5 AS five')).toEqual([{ five: 5 }]);
   });
 
   it('runs two streams started together on one source one after the other, each complete', async () => {

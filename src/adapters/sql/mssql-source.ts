@@ -4,7 +4,7 @@ import type { Redactor } from '../../util/redactor.js';
 import type { Binds, QueryOptions, SqlRow, SqlSource, SqlValue } from '../adapter-types.js';
 import { translateBinds, type ScalarBind } from './named-binds.js';
 import { RowNormalizer, integerFromString, toSqlValue } from './normalize-row.js';
-import { abortReason, collectRows, fetchSizeOf } from './source-support.js';
+import { abortReason, batchesFromRows, collectRows, fetchSizeOf } from './source-support.js';
 import { describeConnection, safeDriverText, sqlError, toSqlError, type SqlErrorContext } from './sql-errors.js';
 import { PACKET_NAMES, guardedConnector, type TdsGuardState } from './tds-encryption-guard.js';
 
@@ -234,6 +234,11 @@ export class MssqlSource implements SqlSource {
     }
   }
 
+
+  /** stream()'s rows in arrays of at most fetchSize: the driver hands rows over one by one. */
+  async *streamBatches(sql: string, binds?: Binds, options: QueryOptions = {}): AsyncGenerator<SqlRow[], void, undefined> {
+    yield* batchesFromRows(this.stream(sql, binds, options), fetchSizeOf(options.fetchSize));
+  }
   all(sql: string, binds?: Binds, options?: QueryOptions): Promise<SqlRow[]> {
     return collectRows(this.stream(sql, binds, options));
   }

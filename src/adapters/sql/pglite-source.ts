@@ -11,7 +11,7 @@ import { translateBinds } from './named-binds.js';
 import { RowNormalizer } from './normalize-row.js';
 import { PG_TEXT_PARSERS } from './pg-type-parsers.js';
 import { pgParam } from './postgres-source.js';
-import { abortReason, collectRows, fetchSizeOf } from './source-support.js';
+import { abortReason, batchesFromRows, collectRows, fetchSizeOf } from './source-support.js';
 import { describeConnection, sqlError, toSqlError, type SqlErrorContext } from './sql-errors.js';
 
 /**
@@ -160,6 +160,11 @@ export class PgliteSource implements SqlSource {
     }
   }
 
+
+  /** stream()'s rows in arrays of at most fetchSize: the driver hands rows over one by one. */
+  async *streamBatches(sql: string, binds?: Binds, options: QueryOptions = {}): AsyncGenerator<SqlRow[], void, undefined> {
+    yield* batchesFromRows(this.stream(sql, binds, options), fetchSizeOf(options.fetchSize));
+  }
   all(sql: string, binds?: Binds, options?: QueryOptions): Promise<SqlRow[]> {
     return collectRows(this.stream(sql, binds, options));
   }

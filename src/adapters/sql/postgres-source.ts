@@ -10,7 +10,7 @@ import { ArrayRowBuilder } from './normalize-row.js';
 import { DescribeStatement, copyStatement, copyableQuery, postgresLiteral } from './postgres-copy.js';
 import { PG_TEXT_PARSERS } from './pg-type-parsers.js';
 import { WaitInterrupter } from './wait-interrupter.js';
-import { abortReason, collectRows, fetchSizeOf, rowsFromBatches, wallClockText, type RowBatch } from './source-support.js';
+import { abortReason, collectRows, fetchSizeOf, rowArraysFromBatches, rowsFromBatches, wallClockText, type RowBatch } from './source-support.js';
 import { describeConnection, sqlError, toSqlError, type SqlErrorContext } from './sql-errors.js';
 
 type PgModule = (typeof import('pg'))['default'];
@@ -172,8 +172,17 @@ export class PostgresSource implements SqlSource {
    * Both give the same rows (test/sql/postgres-row-streaming.test.ts runs every type through both).
    */
   stream(sql: string, binds?: Binds, options: QueryOptions = {}): AsyncIterableIterator<SqlRow> {
+    return rowsFromBatches(this.#batches(sql, binds, options));
+  }
+
+  /** stream()'s rows as they are read: a COPY chunk's rows, or one cursor fetch. */
+  streamBatches(sql: string, binds?: Binds, options: QueryOptions = {}): AsyncGenerator<SqlRow[], void, undefined> {
+    return rowArraysFromBatches(this.#batches(sql, binds, options));
+  }
+
+  #batches(sql: string, binds: Binds | undefined, options: QueryOptions): AsyncGenerator<RowBatch<unknown>, void, undefined> {
     const useCopy = this.#conn.copy && copyableQuery(sql) !== null;
-    return useCopy ? rowsFromBatches(this.#copyBatches(sql, binds, options)) : rowsFromBatches(this.#cursorBatches(sql, binds, options));
+    return useCopy ? this.#copyBatches(sql, binds, options) : this.#cursorBatches(sql, binds, options);
   }
 
   /** A ready connection with the statement timeout the call asks for. */

@@ -99,6 +99,46 @@ export function rowsFromBatches<R>(batches: AsyncGenerator<RowBatch<R>, void, un
 }
 
 /**
+ * The rows of a generator of batches as arrays (SqlSource.streamBatches for a source that reads
+ * in batches itself). Each array is converted only when the caller asks for it, and `return`
+ * reaches the batch generator through the loop below, so its finally blocks run as they do for
+ * rowsFromBatches.
+ */
+export async function* rowArraysFromBatches<R>(batches: AsyncGenerator<RowBatch<R>, void, undefined>): AsyncGenerator<SqlRow[], void, undefined> {
+  for await (const { raw, toRow } of batches) {
+    if (raw.length > 0) yield raw.map((r) => toRow(r));
+  }
+}
+
+/**
+ * Rows grouped into arrays of at most `size` (SqlSource.streamBatches for a source whose driver
+ * hands over one row at a time: the per-row cost then stays inside, and the caller's loop is
+ * the same for every source). A failure mid-stream first hands over the rows read before it,
+ * as stream() would have, then throws.
+ */
+export async function* batchesFromRows(rows: AsyncIterable<SqlRow>, size: number): AsyncGenerator<SqlRow[], void, undefined> {
+  let batch: SqlRow[] = [];
+  try {
+    for await (const row of rows) {
+      batch.push(row);
+      if (batch.length >= size) {
+        const full = batch;
+        batch = [];
+        yield full;
+      }
+    }
+  } catch (err) {
+    if (batch.length > 0) {
+      const before = batch;
+      batch = [];
+      yield before;
+    }
+    throw err;
+  }
+  if (batch.length > 0) yield batch;
+}
+
+/**
  * A Date bind as zone-less wall-clock text from its UTC fields ("2024-03-10 02:30:00.000"),
  * the mirror of how rows come back. Drivers that serialise a Date themselves use the host's
  * zone (pg) or its local fields (oracledb), so the same job would bind different values on

@@ -52,6 +52,7 @@ const loaders = {
       description: shared.description,
       connect: () => shared.connect(),
       stream: (sql, binds, options) => shared.stream(sql, binds, options),
+      streamBatches: (sql, binds, options) => shared.streamBatches(sql, binds, options),
       all: (sql, binds, options) => shared.all(sql, binds, options),
       close: async () => undefined,
     }),
