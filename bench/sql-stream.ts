@@ -5,13 +5,14 @@
  *   npx tsx bench/sql-stream.ts            (uses the dist/ already built; ROWS=500000 by default)
  *
  * Starts the PostgreSQL test fixture, creates a table of ROWS student-like rows, then exports
- * the same SELECT to CSV twice: through PostgresSource (bench/sql-stream-child.mjs on bare node
- * against the compiled adapter, in its own process so its peak RSS is the adapter's alone) and
- * through `psql -c "\copy (...) to 'file' csv"`. Prints both times, their ratio (target ≤ 2) and
- * the adapter's peak RSS (target < 200 MB). Each side runs ROUNDS times (default 3), interleaved,
- * and the best run counts. For comparison it also times the adapter with `copy: false` (rows
- * through a server-side cursor) and pg's cursor alone with every value left as text (the
- * cursor's floor). The adapter's file is checked against psql's, line by line.
+ * the same SELECT to CSV twice: through PostgresSource.streamBatches() (bench/sql-stream-child.mjs
+ * on bare node against the compiled adapter, in its own process so its peak RSS is the adapter's
+ * alone, writing with bench/psql-csv-writer.mjs) and through `psql -c "\copy (...) to 'file' csv"`.
+ * Prints both times, their ratio (target ≤ 2) and the adapter's peak RSS (target < 200 MB). Each
+ * side runs ROUNDS times (default 3), interleaved, and the best run counts. For comparison it
+ * also times the same export through stream() (one await per row), the adapter with
+ * `copy: false` (rows through a server-side cursor) and pg's cursor alone with every value left
+ * as text (the cursor's floor). Every adapter file is checked against psql's, line by line.
  */
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -113,11 +114,13 @@ async function main(): Promise<void> {
     };
     await psql(); // warm-up: the table in shared buffers for every run
     const adapterOut = join(work, 'adapter.csv');
+    const perRowOut = join(work, 'per-row.csv');
     const cursorOut = join(work, 'cursor.csv');
     const conn = JSON.stringify(fx.connection('bench'));
     // Best of ROUNDS for each, interleaved, so a burst of load on a shared machine hits all.
     const psqlRuns: number[] = [];
     const adapterRuns: ChildResult[] = [];
+    const perRowRuns: number[] = [];
     const cursorRuns: number[] = [];
     const floorRuns: number[] = [];
     let floorRss = 0;
@@ -126,6 +129,7 @@ async function main(): Promise<void> {
       const r = await runChild('--adapter', { BENCH_CONN: conn, BENCH_OUT: adapterOut, COPY: '1' });
       if (r.rows !== ROWS) throw new Error(`adapter streamed ${r.rows} rows, expected ${ROWS}`);
       adapterRuns.push(r);
+      perRowRuns.push((await runChild('--adapter', { BENCH_CONN: conn, BENCH_OUT: perRowOut, COPY: '1', ITERATE: 'rows' })).ms);
       cursorRuns.push((await runChild('--adapter', { BENCH_CONN: conn, BENCH_OUT: cursorOut, COPY: '0' })).ms);
       const f = await runChild('--floor', { BENCH_CONN: conn });
       floorRuns.push(f.ms);
@@ -133,25 +137,33 @@ async function main(): Promise<void> {
     }
     const psqlMs = Math.min(...psqlRuns);
     const list = (xs: number[]): string => xs.map((x) => (x / 1000).toFixed(2)).join(' ');
-    console.log(`rounds (s): psql ${list(psqlRuns)} | adapter ${list(adapterRuns.map((r) => r.ms))} | copy:false ${list(cursorRuns)} | pg cursor alone ${list(floorRuns)}`);
+    console.log(
+      `rounds (s): psql ${list(psqlRuns)} | adapter ${list(adapterRuns.map((r) => r.ms))} | per row ${list(perRowRuns)} | copy:false ${list(cursorRuns)} | pg cursor alone ${list(floorRuns)}`,
+    );
     const result = {
       ms: Math.min(...adapterRuns.map((r) => r.ms)),
       cpuMs: Math.min(...adapterRuns.map((r) => r.cpuMs ?? Infinity)),
       maxRssMb: Math.max(...adapterRuns.map((r) => r.maxRssMb)),
     };
     await sameCsv(psqlOut, adapterOut);
+    await sameCsv(psqlOut, perRowOut);
     await sameCsv(psqlOut, cursorOut);
+    const perRowMs = Math.min(...perRowRuns);
     const cursorMs = Math.min(...cursorRuns);
     const floorMs = Math.min(...floorRuns);
 
     const ratio = result.ms / psqlMs;
     console.log(`psql \\copy        : ${(psqlMs / 1000).toFixed(2)} s  (${(statSync(psqlOut).size / 1e6).toFixed(1)} MB)`);
-    console.log(`PostgresSource   : ${(result.ms / 1000).toFixed(2)} s  (rows through COPY; ${(statSync(adapterOut).size / 1e6).toFixed(1)} MB; own process on bare node, start-up not counted; best CPU ${(result.cpuMs / 1000).toFixed(2)} s)`);
-    console.log(`  with copy:false: ${(cursorMs / 1000).toFixed(2)} s  (rows through a server-side cursor, fetchSize ${FETCH_SIZE})`);
+    console.log(`PostgresSource   : ${(result.ms / 1000).toFixed(2)} s  (streamBatches(), rows through COPY; ${(statSync(adapterOut).size / 1e6).toFixed(1)} MB; own process on bare node, start-up not counted; best CPU ${(result.cpuMs / 1000).toFixed(2)} s)`);
+    console.log(`  row by row     : ${(perRowMs / 1000).toFixed(2)} s  (stream(): the same rows with one await per row)`);
+    console.log(`  with copy:false: ${(cursorMs / 1000).toFixed(2)} s  (streamBatches(), rows through a server-side cursor, fetchSize ${FETCH_SIZE})`);
     console.log(`pg cursor alone  : ${(floorMs / 1000).toFixed(2)} s  (same query and batches; values left as text, no SqlRows, no CSV: the cursor's floor)`);
-    console.log(`ratio adapter/psql: ${ratio.toFixed(2)}   (copy:false/psql ${(cursorMs / psqlMs).toFixed(2)}, pg cursor alone/psql ${(floorMs / psqlMs).toFixed(2)}; load average ${loadavg()[0]!.toFixed(1)})`);
+    console.log(
+      `ratio adapter/psql: ${ratio.toFixed(2)}   (row by row/psql ${(perRowMs / psqlMs).toFixed(2)}, copy:false/psql ${(cursorMs / psqlMs).toFixed(2)}, pg cursor alone/psql ${(floorMs / psqlMs).toFixed(2)}; load average ${loadavg()[0]!.toFixed(1)})`,
+    );
     console.log(`adapter peak RSS : ${result.maxRssMb.toFixed(1)} MB   (pg cursor alone: ${floorRss.toFixed(1)} MB)`);
     console.log(`BENCH sql_stream_ratio ${ratio.toFixed(2)} ratio target <= 2`);
+    console.log(`BENCH sql_stream_ratio_row_by_row ${(perRowMs / psqlMs).toFixed(2)} ratio`);
     console.log(`BENCH sql_stream_peak_rss ${result.maxRssMb.toFixed(1)} MB target < 200`);
   } finally {
     rmSync(work, { recursive: true, force: true });
