@@ -3,7 +3,7 @@ import { openDelimitedWriter } from '../../adapters/csv/delimited-writer.js';
 import type { JobContext, JobModule } from '../job-types.js';
 import { checkExtractDrop } from '../powerschool-shared/extract-checks.js';
 import { connectEarly, deliverReplace } from '../powerschool-shared/deliver.js';
-import { queryRows } from '../powerschool-shared/query-rows.js';
+import { queryBatches } from '../powerschool-shared/query-batches.js';
 import { countValue } from '../powerschool-shared/sql-values.js';
 import { cancelCheck } from '../shared/cancel-check.js';
 import { outputPath, recordFile } from '../shared/local-output.js';
@@ -45,7 +45,7 @@ const job: JobModule<CleverParams> = {
     try {
       ctx.report.count('queries', 1);
       const tick = cancelCheck(ctx.signal);
-      for await (const row of queryRows(source, CLEVER_SQL, {}, ctx.signal)) {
+      for await (const batch of queryBatches(source, CLEVER_SQL, {}, ctx.signal)) for (const row of batch) {
         tick();
         students++;
         if (countValue(row.lep_rows ?? null) > 1) dupLep++;

@@ -4,7 +4,7 @@ import { SisrelayError } from '../../errors/sisrelay-error.js';
 import type { JobContext, JobModule } from '../job-types.js';
 import { checkExtractDrop } from '../powerschool-shared/extract-checks.js';
 import { connectEarly, deliverReplace } from '../powerschool-shared/deliver.js';
-import { queryRows } from '../powerschool-shared/query-rows.js';
+import { queryBatches } from '../powerschool-shared/query-batches.js';
 import { countValue } from '../powerschool-shared/sql-values.js';
 import { cancelCheck } from '../shared/cancel-check.js';
 import { outputPath, recordFile } from '../shared/local-output.js';
@@ -41,12 +41,12 @@ const job: JobModule<LittlesisParams> = {
     const stream = (sql: string, binds: Record<string, number>) => {
       queries++;
       ctx.report.count('queries', queries);
-      return queryRows(source, sql, binds, ctx.signal);
+      return queryBatches(source, sql, binds, ctx.signal);
     };
 
     // 1. Current term year.
     const terms: YearTerm[] = [];
-    for await (const row of stream(TERM_YEAR_SQL, { school: params.termYearSchool })) terms.push(yearTermOf(row));
+    for await (const batch of stream(TERM_YEAR_SQL, { school: params.termYearSchool })) for (const row of batch) terms.push(yearTermOf(row));
     const now = localNowStamp(ctx.startedAt, ctx.zone);
     const term = pickTermYear(terms, now, params.preStartDays);
     if (term === null) {
@@ -63,7 +63,7 @@ const job: JobModule<LittlesisParams> = {
 
     // 2. Active students (for the guard).
     let students = 0;
-    for await (const row of stream(ACTIVE_STUDENTS_SQL, {})) students = countValue(row.students ?? null);
+    for await (const batch of stream(ACTIVE_STUDENTS_SQL, {})) for (const row of batch) students = countValue(row.students ?? null);
     ctx.report.count('students', students);
     let dropped = 0;
 
@@ -83,7 +83,7 @@ const job: JobModule<LittlesisParams> = {
     try {
       const tick = cancelCheck(ctx.signal);
       const formatter = new RosterFormatter(params.emailSuffix);
-      for await (const row of stream(ROSTER_SQL, { yearid: term.yearid })) {
+      for await (const batch of stream(ROSTER_SQL, { yearid: term.yearid })) for (const row of batch) {
         tick();
         const out = formatter.record(row);
         if (out.kind === 'no-teacher') {

@@ -3,7 +3,7 @@ import { openDelimitedWriter } from '../../adapters/csv/delimited-writer.js';
 import type { JobContext, JobModule } from '../job-types.js';
 import { checkExtractDrop } from '../powerschool-shared/extract-checks.js';
 import { connectEarly, deliverEpoch, deliverReplace } from '../powerschool-shared/deliver.js';
-import { queryRows } from '../powerschool-shared/query-rows.js';
+import { queryBatches } from '../powerschool-shared/query-batches.js';
 import { cancelCheck } from '../shared/cancel-check.js';
 import { outputPath, recordFile } from '../shared/local-output.js';
 import { epochName } from '../../util/dates.js';
@@ -58,7 +58,7 @@ const job: JobModule<SamegoalParams> = {
         inFile.add(s.dcid);
       };
       const tick = cancelCheck(ctx.signal);
-      for await (const row of queryRows(source, STUDENTS_SQL, { statuses }, ctx.signal)) {
+      for await (const batch of queryBatches(source, STUDENTS_SQL, { statuses }, ctx.signal)) for (const row of batch) {
         tick();
         const facts = studentFactsOf(row);
         if (current === null || current.dcid !== facts.dcid) {
@@ -94,7 +94,7 @@ const job: JobModule<SamegoalParams> = {
         cell_phone_type: CONTACT_CODES.cellPhone,
       };
       const tick = cancelCheck(ctx.signal);
-      for await (const row of queryRows(source, GUARDIANS_SQL, binds, ctx.signal)) {
+      for await (const batch of queryBatches(source, GUARDIANS_SQL, binds, ctx.signal)) for (const row of batch) {
         tick();
         const g = guardianFactsOf(row);
         if (g.studentDcid !== student) {

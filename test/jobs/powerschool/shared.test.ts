@@ -3,7 +3,7 @@ import type { SisrelayError } from '../../../src/errors/sisrelay-error.js';
 import type { JobLogger, PreviousRun, RunReport } from '../../../src/jobs/job-types.js';
 import { checkExtractDrop } from '../../../src/jobs/powerschool-shared/extract-checks.js';
 import { integerText, isOne, optionalText, ymdText } from '../../../src/jobs/powerschool-shared/sql-values.js';
-import { queryRows } from '../../../src/jobs/powerschool-shared/query-rows.js';
+import { queryBatches } from '../../../src/jobs/powerschool-shared/query-batches.js';
 import { cancelCheck } from '../../../src/jobs/shared/cancel-check.js';
 import type { SqlSource } from '../../../src/adapters/adapter-types.js';
 import { sqlDateToYmd } from '../../../src/util/dates.js';
@@ -107,14 +107,14 @@ describe('sql-values', () => {
   });
 });
 
-describe('queryRows + cancelCheck', () => {
+describe('queryBatches + cancelCheck', () => {
   function fakeSource(total: number) {
     const state = { closed: false, signalPassed: false };
     const source = {
-      async *stream(_sql: string, _binds?: unknown, options?: { signal?: AbortSignal }) {
+      async *streamBatches(_sql: string, _binds?: unknown, options?: { signal?: AbortSignal }) {
         state.signalPassed = options?.signal !== undefined;
         try {
-          for (let i = 0; i < total; i++) yield { n: i };
+          for (let i = 0; i < total; i += 700) yield Array.from({ length: Math.min(700, total - i) }, (_, k) => ({ n: i + k }));
         } finally {
           state.closed = true;
         }
@@ -125,9 +125,9 @@ describe('queryRows + cancelCheck', () => {
 
   it('yields every row and hands the run signal to the source (a cancel stops a long sort too)', async () => {
     const { source, state } = fakeSource(3000);
-    let n = 0;
-    for await (const _ of queryRows(source, 'SELECT 1', {}, new AbortController().signal)) n++;
-    expect(n).toBe(3000);
+    const seen: unknown[] = [];
+    for await (const batch of queryBatches(source, 'SELECT 1', {}, new AbortController().signal)) for (const row of batch) seen.push(row.n);
+    expect(seen).toEqual(Array.from({ length: 3000 }, (_, i) => i));
     expect(state.signalPassed).toBe(true);
   });
 
@@ -138,9 +138,11 @@ describe('queryRows + cancelCheck', () => {
     let n = 0;
     await expect(async () => {
       const tick = cancelCheck(ac.signal);
-      for await (const _ of queryRows(source, 'SELECT 1', {}, ac.signal)) {
-        tick();
-        if (++n === 1500) ac.abort(reason);
+      for await (const batch of queryBatches(source, 'SELECT 1', {}, ac.signal)) {
+        for (const _ of batch) {
+          tick();
+          if (++n === 1500) ac.abort(reason);
+        }
       }
     }).rejects.toBe(reason);
     expect(n).toBeLessThanOrEqual(2048);
@@ -151,6 +153,6 @@ describe('queryRows + cancelCheck', () => {
     const { source } = fakeSource(10);
     const ac = new AbortController();
     ac.abort(new Error('gone'));
-    expect(() => queryRows(source, 'SELECT 1', {}, ac.signal)).toThrow('gone');
+    expect(() => queryBatches(source, 'SELECT 1', {}, ac.signal)).toThrow('gone');
   });
 });
