@@ -16,8 +16,16 @@ const DAY_MS = 86_400_000;
 const CHUNK = 1 << 17;
 /** Room for any value that is not a string: a number, a date, t/f (bytea is sized on its own). */
 const SCALAR_ROOM = 64;
-/** Entries per text cache. */
+/** Entries in the decimal text cache. */
 const CACHE_LIMIT = 100_000;
+// Date and time texts by day number and by second of the day, in arrays: a date is then two
+// array reads rather than a hash of its time value (which measured as slow as printing it).
+/** Day number of 1900-01-01; the table covers 1900-2199, other days are printed each time. */
+const FIRST_CACHED_DAY = -25_567;
+/** @type {(string | undefined)[]} */
+const DAY_TEXTS = new Array(300 * 366).fill(undefined);
+/** ' HH:MM:SS' per second of the day. @type {(string | undefined)[]} */
+const TIMES_OF_DAY = new Array(86_400).fill(undefined);
 
 export class PsqlCsvWriter {
   #buf = Buffer.allocUnsafe(CHUNK);
@@ -28,12 +36,8 @@ export class PsqlCsvWriter {
   #timestampColumns;
   /** @type {(days: number) => { year: number; month: number; day: number }} */
   #civilFromDays;
-  // Texts by value. Extracts repeat their dates, timestamps and decimals (birth dates, term
-  // dates, grades), and V8 takes about 100 ns to print a double: a lookup is a fraction of that.
-  /** @type {Map<number, string>} */
-  #dateTexts = new Map();
-  /** @type {Map<number, string>} */
-  #timestampTexts = new Map();
+  // Decimals by value: extracts repeat them (grades, GPAs), and V8 takes about 100 ns to print a
+  // double, a lookup a fraction of that.
   /** @type {Map<number, string>} */
   #numberTexts = new Map();
 
@@ -164,28 +168,27 @@ export class PsqlCsvWriter {
 
   #date(d, withTime) {
     const t = d.getTime();
-    const texts = withTime ? this.#timestampTexts : this.#dateTexts;
-    let text = texts.get(t);
-    if (text === undefined) text = remember(texts, t, this.#dateText(t, withTime));
-    this.#ascii(text);
+    const days = Math.floor(t / DAY_MS);
+    this.#ascii(this.#dayText(days));
+    if (!withTime) return;
+    const msOfDay = t - days * DAY_MS;
+    const ms = msOfDay % 1000;
+    const second = (msOfDay - ms) / 1000;
+    this.#ascii(TIMES_OF_DAY[second] ?? (TIMES_OF_DAY[second] = ` ${pad2(Math.floor(second / 3600))}:${pad2(Math.floor(second / 60) % 60)}:${pad2(second % 60)}`));
+    // psql prints the fraction without trailing zeros: .25 for 250 ms.
+    if (ms !== 0) this.#ascii(`.${String(ms).padStart(3, '0').replace(/0+$/, '')}`);
   }
 
-  /** A wall-clock time value as PostgreSQL prints a date or a timestamp (years padded to 4 digits). */
-  #dateText(t, withTime) {
-    const days = Math.floor(t / DAY_MS);
+  /** A day number as PostgreSQL prints a date: years padded to 4 digits. */
+  #dayText(days) {
+    const slot = days - FIRST_CACHED_DAY;
+    const inRange = slot >= 0 && slot < DAY_TEXTS.length;
+    const cached = inRange ? DAY_TEXTS[slot] : undefined;
+    if (cached !== undefined) return cached;
     const { year, month, day } = this.#civilFromDays(days);
-    const date = `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
-    if (!withTime) return date;
-    let rest = t - days * DAY_MS;
-    const h = Math.floor(rest / 3_600_000);
-    rest -= h * 3_600_000;
-    const mi = Math.floor(rest / 60_000);
-    rest -= mi * 60_000;
-    const sec = Math.floor(rest / 1000);
-    const ms = rest - sec * 1000;
-    // psql prints the fraction without trailing zeros: .25 for 250 ms.
-    const fraction = ms === 0 ? '' : `.${String(ms).padStart(3, '0').replace(/0+$/, '')}`;
-    return `${date} ${pad2(h)}:${pad2(mi)}:${pad2(sec)}${fraction}`;
+    const text = `${String(year).padStart(4, '0')}-${pad2(month)}-${pad2(day)}`;
+    if (inRange) DAY_TEXTS[slot] = text;
+    return text;
   }
 }
 

@@ -9,7 +9,8 @@
  * on bare node against the compiled adapter, in its own process so its peak RSS is the adapter's
  * alone, writing with bench/psql-csv-writer.mjs) and through `psql -c "\copy (...) to 'file' csv"`.
  * Prints both times, their ratio (target ≤ 2) and the adapter's peak RSS (target < 200 MB). Each
- * side runs ROUNDS times (default 3), interleaved, and the best run counts. For comparison it
+ * side runs ROUNDS times (default 5), interleaved, and the best run counts (the median of the
+ * rounds' own ratios is printed too: on a shared machine the two show how much load moved it). For comparison it
  * also times the same export through stream() (one await per row), the adapter with
  * `copy: false` (rows through a server-side cursor) and pg's cursor alone with every value left
  * as text (the cursor's floor). Every adapter file is checked against psql's, line by line.
@@ -25,7 +26,7 @@ import { promisify } from 'node:util';
 
 const ROWS = Number(process.env.ROWS ?? 500_000);
 const FETCH_SIZE = Number(process.env.FETCH_SIZE ?? 2000);
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const QUERY =
   'SELECT id, student_number, last_name, first_name, dob, grade_level, email, enrolled_at, gpa FROM students ORDER BY id';
 const CHILD = fileURLToPath(new URL('./sql-stream-child.mjs', import.meta.url));
@@ -153,17 +154,20 @@ async function main(): Promise<void> {
     const floorMs = Math.min(...floorRuns);
 
     const ratio = result.ms / psqlMs;
+    const roundRatios = adapterRuns.map((r, i) => r.ms / psqlRuns[i]!).sort((a, b) => a - b);
+    const medianRatio = roundRatios[Math.floor(roundRatios.length / 2)]!;
     console.log(`psql \\copy        : ${(psqlMs / 1000).toFixed(2)} s  (${(statSync(psqlOut).size / 1e6).toFixed(1)} MB)`);
     console.log(`PostgresSource   : ${(result.ms / 1000).toFixed(2)} s  (streamBatches(), rows through COPY; ${(statSync(adapterOut).size / 1e6).toFixed(1)} MB; own process on bare node, start-up not counted; best CPU ${(result.cpuMs / 1000).toFixed(2)} s)`);
     console.log(`  row by row     : ${(perRowMs / 1000).toFixed(2)} s  (stream(): the same rows with one await per row)`);
     console.log(`  with copy:false: ${(cursorMs / 1000).toFixed(2)} s  (streamBatches(), rows through a server-side cursor, fetchSize ${FETCH_SIZE})`);
     console.log(`pg cursor alone  : ${(floorMs / 1000).toFixed(2)} s  (same query and batches; values left as text, no SqlRows, no CSV: the cursor's floor)`);
     console.log(
-      `ratio adapter/psql: ${ratio.toFixed(2)}   (row by row/psql ${(perRowMs / psqlMs).toFixed(2)}, copy:false/psql ${(cursorMs / psqlMs).toFixed(2)}, pg cursor alone/psql ${(floorMs / psqlMs).toFixed(2)}; load average ${loadavg()[0]!.toFixed(1)})`,
+      `ratio adapter/psql: ${ratio.toFixed(2)}, median of the rounds' own ratios ${medianRatio.toFixed(2)}   (row by row/psql ${(perRowMs / psqlMs).toFixed(2)}, copy:false/psql ${(cursorMs / psqlMs).toFixed(2)}, pg cursor alone/psql ${(floorMs / psqlMs).toFixed(2)}; load average ${loadavg()[0]!.toFixed(1)})`,
     );
     console.log(`adapter peak RSS : ${result.maxRssMb.toFixed(1)} MB   (pg cursor alone: ${floorRss.toFixed(1)} MB)`);
     console.log(`BENCH sql_stream_ratio ${ratio.toFixed(2)} ratio target <= 2`);
     console.log(`BENCH sql_stream_ratio_row_by_row ${(perRowMs / psqlMs).toFixed(2)} ratio`);
+    console.log(`BENCH sql_stream_ratio_round_median ${medianRatio.toFixed(2)} ratio`);
     console.log(`BENCH sql_stream_peak_rss ${result.maxRssMb.toFixed(1)} MB target < 200`);
   } finally {
     rmSync(work, { recursive: true, force: true });
