@@ -67,6 +67,8 @@ describe('CopyOutQuery', () => {
       expect(await reading, `cut at ${cut}`).toBe(ROWS.join(''));
       await new Promise((r) => setImmediate(r));
       expect(Buffer.concat(pgSaw).toString("hex"), `cut at ${cut}`).toBe(AFTER.toString("hex"));
+      // The socket is pg's again as it was: its one data listener, nothing of the COPY's left.
+      expect([socket.listenerCount('data'), socket.listenerCount('readable'), socket.listenerCount('close')], `cut at ${cut}`).toEqual([1, 0, 0]);
       copy.handleCommandComplete({ text: 'COPY 3' });
       expect(await copy.done).toBe(3);
     }
