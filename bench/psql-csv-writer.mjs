@@ -56,13 +56,13 @@ export class PsqlCsvWriter {
     let first = true;
     for (const key in row) {
       if (!first) {
-        this.#room(1);
+        if (this.#pos === this.#buf.length) this.#room(1);
         this.#buf[this.#pos++] = 44; // ,
       }
       this.#value(row[key], key);
       first = false;
     }
-    this.#room(1);
+    if (this.#pos === this.#buf.length) this.#room(1);
     this.#buf[this.#pos++] = 10;
   }
 
@@ -73,6 +73,7 @@ export class PsqlCsvWriter {
     this.#pos = 0;
   }
 
+  /** Makes room for n more bytes (the hot paths check `#pos + n` themselves before calling). */
   #room(n) {
     if (this.#pos + n <= this.#buf.length) return;
     if (this.#pos > 0) this.#flush(this.#buf.subarray(0, this.#pos));
@@ -83,7 +84,7 @@ export class PsqlCsvWriter {
   #value(v, key) {
     if (typeof v === 'string') return this.#string(v);
     if (v === null) return;
-    this.#room(SCALAR_ROOM);
+    if (this.#pos + SCALAR_ROOM > this.#buf.length) this.#room(SCALAR_ROOM);
     if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) <= 0x7fffffff ? this.#int(v) : this.#number(v);
     if (v instanceof Date) return this.#date(v, this.#timestampColumns.has(key));
     if (typeof v === 'bigint') return this.#ascii(v.toString());
@@ -107,7 +108,8 @@ export class PsqlCsvWriter {
   /** A text value: written as UTF-8 while looking for what needs quotes, and rewritten quoted if found. */
   #string(s) {
     const n = s.length;
-    this.#room(n * 3); // a UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair: 4 for 2)
+    // A UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair: 4 for 2).
+    if (this.#pos + n * 3 > this.#buf.length) this.#room(n * 3);
     const buf = this.#buf;
     const start = this.#pos;
     let pos = start;
