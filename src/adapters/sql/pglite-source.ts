@@ -160,11 +160,11 @@ export class PgliteSource implements SqlSource {
     }
   }
 
-
   /** stream()'s rows in arrays of at most fetchSize: the driver hands rows over one by one. */
   async *streamBatches(sql: string, binds?: Binds, options: QueryOptions = {}): AsyncGenerator<SqlRow[], void, undefined> {
     yield* batchesFromRows(this.stream(sql, binds, options), fetchSizeOf(options.fetchSize));
   }
+
   all(sql: string, binds?: Binds, options?: QueryOptions): Promise<SqlRow[]> {
     return collectRows(this.stream(sql, binds, options));
   }
