@@ -211,11 +211,14 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
       record.finishedAt = new Date(finishedAt).toISOString();
       record.durationMs = finishedAt - started;
 
+      /** The status is the one the child reported, over IPC or in result.json. */
+      let reported = false;
       if (spawnError && child.pid === undefined) {
         setError(record, 'failed', 'RUN_SPAWN_FAILED', `could not start the run process for job ${spec.job}: ${spawnError.message}`);
       } else if (outcome?.status === 'succeeded') {
         record.status = 'succeeded';
         record.error = null;
+        reported = true;
         if (stopping) record.notes.push(`finished after the runner began stopping it (${stopping})`);
       } else if (stopping === 'timeout') {
         setError(record, 'timed_out', 'RUN_TIMED_OUT',
@@ -225,16 +228,22 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
       } else if (outcome?.status === 'failed') {
         record.status = 'failed';
         record.error = withoutStack(outcome.error);
+        reported = true;
       } else {
         const result = await opts.store.readResult(record);
         if (result) {
           finaliseFromResult(record, result);
           record.finishedAt = new Date(finishedAt).toISOString();
           record.durationMs = finishedAt - started;
+          reported = true;
         } else {
           classifyExit(record, code, signal);
         }
       }
+      // Killed after it had told us how the job ended (a kill that lands while the process closes
+      // its log): the outcome stands, since the job's work, deliveries included, was complete and
+      // a retry would deliver twice; the record says what happened to the process.
+      if (reported && signal !== null) record.notes.push(`the run process was killed by ${signal} after it reported its outcome`);
       record.nextRetryAt = null;
       lifecycle(record.status === 'succeeded' ? 'info' : 'error', 'runner finished', {
         status: record.status,

@@ -62,6 +62,11 @@ describe('acceptance audit detectors', () => {
     await writeRun(state, record({ runId: '20261122T100000000Z-000003', job: 'ls', status: 'succeeded', exit: { code: null, signal: 'SIGKILL' } }), 'ls', '20261122T100000000Z-000003');
     await writeRun(state, record({ runId: '20261122T100000000Z-000004', job: 'ls', status: 'failed', error: null }), 'ls', '20261122T100000000Z-000004');
     await writeRun(state, record({ runId: '20261122T100000000Z-000005', job: 'ls' }), 'ls', '20261122T100000000Z-000005');
+    // Killed after reporting success: the runner keeps the outcome and notes the kill.
+    const noted = ['the run process was killed by SIGKILL after it reported its outcome'];
+    await writeRun(state, record({ runId: '20261122T100000000Z-000006', job: 'ls', exit: { code: null, signal: 'SIGKILL' }, notes: noted }), 'ls', '20261122T100000000Z-000006');
+    // The note names another signal than the one the process died from: not the same event.
+    await writeRun(state, record({ runId: '20261122T100000000Z-000007', job: 'ls', exit: { code: null, signal: 'SIGTERM' }, notes: noted }), 'ls', '20261122T100000000Z-000007');
     const r = checkRecords(readRuns(state));
     expect(r.missing).toEqual([
       'ls/20261122T100000000Z-000001: no readable record.json',
@@ -71,6 +76,7 @@ describe('acceptance audit detectors', () => {
       'ls/20261122T100000000Z-000003: succeeded but the process died from SIGKILL',
       'ls/20261122T100000000Z-000003: killed by SIGKILL yet recorded succeeded',
       'ls/20261122T100000000Z-000004: failed without an error code',
+      'ls/20261122T100000000Z-000007: succeeded but the process died from SIGTERM',
     ]);
   });
 

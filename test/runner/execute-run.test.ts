@@ -105,6 +105,16 @@ describe('executeRun: outcomes', () => {
     expect(final.exit).toEqual({ code: null, signal });
   });
 
+  it('keeps a reported success when the process is killed after reporting it, and says so', async () => {
+    const { final, messages } = await run('dies-after-reporting');
+    expect(messages.at(-1)).toEqual({ type: 'done' });
+    expect(final.exit).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(final.status).toBe('succeeded');
+    expect(final.error).toBeNull();
+    expect(final.counts).toEqual({ rows_written: 2 });
+    expect(final.notes).toEqual(['work complete', 'the run process was killed by SIGKILL after it reported its outcome']);
+  });
+
   it('classifies V8 heap exhaustion as RUN_OUT_OF_MEMORY', async () => {
     const { final, log } = await run('exceeds-memory', {}, { maxMemoryMb: 64 });
     expect(final.status).toBe('failed');

@@ -85,14 +85,17 @@ export function checkRecords(runs: readonly RunFacts[]): RecordProblems {
     }
     if (rec.runId !== r.runId || rec.job !== r.job) untruthful.push(`${r.job}/${r.runId}: record names ${rec.job}/${rec.runId}`);
     if (rec.finishedAt === null && rec.status !== 'skipped') untruthful.push(`${r.job}/${r.runId}: ${rec.status} without finishedAt`);
+    // A process killed after it reported its outcome keeps that outcome, and its record says so
+    // (spawn-run.ts); a success recorded for a process killed before then would be a lie.
+    const killedAfterReporting = rec.exit?.signal != null && rec.notes.includes(`the run process was killed by ${rec.exit.signal} after it reported its outcome`);
     if (rec.status === 'succeeded') {
       if (rec.error !== null) untruthful.push(`${r.job}/${r.runId}: succeeded with error ${rec.error.code}`);
       if (rec.deliveries.some((d) => d.status === 'failed')) untruthful.push(`${r.job}/${r.runId}: succeeded with a failed delivery`);
-      if (rec.exit && rec.exit.signal !== null) untruthful.push(`${r.job}/${r.runId}: succeeded but the process died from ${rec.exit.signal}`);
+      if (rec.exit && rec.exit.signal !== null && !killedAfterReporting) untruthful.push(`${r.job}/${r.runId}: succeeded but the process died from ${rec.exit.signal}`);
     } else if (rec.status !== 'skipped') {
       if (rec.error === null || !/^[A-Z_]+$/.test(rec.error.code)) untruthful.push(`${r.job}/${r.runId}: ${rec.status} without an error code`);
     }
-    if (rec.exit?.signal === 'SIGKILL' && rec.status === 'succeeded') {
+    if (rec.exit?.signal === 'SIGKILL' && rec.status === 'succeeded' && !killedAfterReporting) {
       untruthful.push(`${r.job}/${r.runId}: killed by SIGKILL yet recorded succeeded`);
     }
   }
