@@ -18,6 +18,14 @@ export type RunStatus =
 export const FINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'timed_out', 'cancelled', 'skipped', 'interrupted'];
 
 /** Why the run exists. */
+/**
+ * The note of a run whose process was killed after it reported how the job ended: the record
+ * keeps the reported outcome (spawn-run.ts), and audits recognise the case by this note.
+ */
+export function killedAfterReportingNote(signal: string): string {
+  return `the run process was killed by ${signal} after it reported its outcome`;
+}
+
 export type RunTrigger = 'schedule' | 'catchup' | 'start' | 'manual' | 'retry';
 
 /** A file the run produced (a local copy in the run's files/ directory, mode 0600). */

@@ -10,7 +10,7 @@ import { Redactor } from '../util/redactor.js';
 import { formatLogLine } from './log-line.js';
 import { killGroup } from './process-group.js';
 import { isFromChild, type FromChild, type RunSpec, type ToChild } from './protocol.js';
-import type { RunRecord } from './run-record.js';
+import { killedAfterReportingNote, type RunRecord } from './run-record.js';
 import { finaliseFromResult, withoutStack, type RunStore } from './run-store.js';
 
 /**
@@ -243,7 +243,7 @@ export async function executeRun(spec: RunSpec, record: RunRecord, opts: Execute
       // Killed after it had told us how the job ended (a kill that lands while the process closes
       // its log): the outcome stands, since the job's work, deliveries included, was complete and
       // a retry would deliver twice; the record says what happened to the process.
-      if (reported && signal !== null) record.notes.push(`the run process was killed by ${signal} after it reported its outcome`);
+      if (reported && signal !== null) record.notes.push(killedAfterReportingNote(signal));
       record.nextRetryAt = null;
       lifecycle(record.status === 'succeeded' ? 'info' : 'error', 'runner finished', {
         status: record.status,

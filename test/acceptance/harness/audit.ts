@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
-import type { RunRecord } from '../../../src/runner/run-record.js';
+import { killedAfterReportingNote, type RunRecord } from '../../../src/runner/run-record.js';
 
 /**
  * What the acceptance tests check after every fault, from the outside: the run records on disk
@@ -87,7 +87,7 @@ export function checkRecords(runs: readonly RunFacts[]): RecordProblems {
     if (rec.finishedAt === null && rec.status !== 'skipped') untruthful.push(`${r.job}/${r.runId}: ${rec.status} without finishedAt`);
     // A process killed after it reported its outcome keeps that outcome, and its record says so
     // (spawn-run.ts); a success recorded for a process killed before then would be a lie.
-    const killedAfterReporting = rec.exit?.signal != null && rec.notes.includes(`the run process was killed by ${rec.exit.signal} after it reported its outcome`);
+    const killedAfterReporting = rec.exit?.signal != null && rec.notes.includes(killedAfterReportingNote(rec.exit.signal));
     if (rec.status === 'succeeded') {
       if (rec.error !== null) untruthful.push(`${r.job}/${r.runId}: succeeded with error ${rec.error.code}`);
       if (rec.deliveries.some((d) => d.status === 'failed')) untruthful.push(`${r.job}/${r.runId}: succeeded with a failed delivery`);
